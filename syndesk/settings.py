@@ -171,23 +171,35 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 EMAIL_URL = env_str("EMAIL_URL", "console://")
-if EMAIL_URL.startswith("console:"):
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-elif EMAIL_URL.startswith("locmem:"):
-    EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-elif EMAIL_URL.startswith(("smtp:", "smtps:", "submission:")):
+
+
+def mailer_from_url(url: str) -> dict:
+    """console://, locmem:// or smtp://user:pass@host:port (smtps:// for TLS on connect,
+    submission:// for STARTTLS) as a MAILERS entry."""
     from urllib.parse import unquote, urlsplit
 
-    _mail = urlsplit(EMAIL_URL)
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _mail.hostname or "localhost"
-    EMAIL_PORT = _mail.port or (465 if _mail.scheme == "smtps" else 587)
-    EMAIL_HOST_USER = unquote(_mail.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_mail.password or "")
-    EMAIL_USE_SSL = _mail.scheme == "smtps"
-    EMAIL_USE_TLS = _mail.scheme == "submission"
-else:
-    raise ImproperlyConfigured(f"EMAIL_URL scheme not supported: {EMAIL_URL!r}")
+    parts = urlsplit(url)
+    simple = {"console": "console", "locmem": "locmem", "dummy": "dummy"}
+    if parts.scheme in simple:
+        return {"BACKEND": f"django.core.mail.backends.{simple[parts.scheme]}.EmailBackend"}
+    if parts.scheme in {"smtp", "smtps", "submission"}:
+        default_port = {"smtp": 25, "smtps": 465, "submission": 587}[parts.scheme]
+        return {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or default_port,
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": parts.scheme == "smtps",
+                "use_tls": parts.scheme == "submission",
+                "timeout": 20,
+            },
+        }
+    raise ImproperlyConfigured(f"EMAIL_URL scheme not supported: {url!r}")
+
+
+MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Syndesk <assistance@syndesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -7,13 +7,14 @@ INVITATION_TIMEOUT seconds (expiring).
 
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes
 from django.utils.http import base36_to_int, urlsafe_base64_encode
 from django.utils.translation import gettext as _
+
+from .tasks import send_email
 
 
 class ActivationTokenGenerator(PasswordResetTokenGenerator):
@@ -49,7 +50,8 @@ def activation_url(user) -> str:
 
 
 def send_activation_email(user, *, template: str, context: dict) -> None:
-    """Mail a set-your-password link; `template` names a text template under core/email/."""
+    """Queue a set-your-password mail; `template` names a text template under core/email/.
+    Callers run this through transaction.on_commit so that no mail leaves for a rollback."""
     body = render_to_string(
         f"core/email/{template}.txt",
         {
@@ -61,4 +63,4 @@ def send_activation_email(user, *, template: str, context: dict) -> None:
         },
     )
     subject = _("[%(name)s] Activez votre compte") % {"name": settings.SYNDICATE["name"]}
-    send_mail(subject, body, None, [user.email])
+    send_email.enqueue(subject=subject, body=body, to=[user.email])

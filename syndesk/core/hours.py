@@ -319,7 +319,7 @@ class BusinessCalendar:
                 weeks //= 2
             if not weeks:
                 break
-            idle_days = idle_days + 7 * weeks if not block else 0
+            idle_days = (idle_days + 7 * weeks) if not block else 0
             if idle_days > SEARCH_HORIZON_DAYS:
                 break  # Let the day walk report the never-opening calendar.
             day += weeks * _WEEK

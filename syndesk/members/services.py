@@ -169,7 +169,9 @@ def _legal_category(value: str) -> str:
 def _row_to_form(row: dict[str, str], line: int, report: ImportReport) -> MemberForm | None:
     siren = compact(row.get("siren", "").strip())
     instance = Member.objects.filter(siren=siren).first() if siren else None
-    data = {k: v for k, v in model_to_dict(instance).items() if v is not None} if instance else {}
+    # Columns absent from the file keep the member's current values (or the defaults).
+    current = model_to_dict(instance or Member())
+    data = {k: v for k, v in current.items() if v is not None}
     for column in IMPORT_COLUMNS:
         if column in row and column not in {"parent_siren", "commitment_number_required"}:
             data[column] = row[column].strip()
