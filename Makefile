@@ -20,7 +20,7 @@ PYTHON ?= $(shell \
     done; \
   fi)
 
-.PHONY: help install demo test lint suite messages lock run worker clean
+.PHONY: help install demo test lint suite messages messages-extract lock run worker clean
 
 help:
 	@echo "make demo    install, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -41,6 +41,11 @@ install: $(STAMP) messages
 # Translation catalogues are compiled at build time (pure Python, no gettext needed).
 messages: $(STAMP)
 	@$(VENV)/bin/pybabel compile --use-fuzzy -q -d syndesk/locale -D django
+
+# Update the English catalogue from the French source strings (needs GNU gettext).
+messages-extract: $(STAMP)
+	$(PY) manage.py makemessages -l en --no-location --no-obsolete \
+	  -i ".venv/*" -i "var/*" -i "bench/*" -i "scripts/*"
 
 lint: install
 	$(VENV)/bin/ruff check .

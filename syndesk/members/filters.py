@@ -16,11 +16,17 @@ class MemberFilterSet(django_filters.FilterSet):
         queryset=Member.objects.filter(legal_category__in=EPCI_CATEGORIES),
         empty_label=_("Tous"),
     )
-    is_active = django_filters.BooleanFilter(label=_("Adhérent actif"))
+    is_active = django_filters.ChoiceFilter(
+        label=_("Adhésion"), choices=[("1", _("Actifs")), ("0", _("Inactifs"))],
+        empty_label=_("Tous"), method="filter_active",
+    )
 
     class Meta:
         model = Member
         fields = ["q", "legal_category", "parent", "is_active"]
+
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "1")
 
     def filter_q(self, queryset, name, value):
         return queryset.search(value)

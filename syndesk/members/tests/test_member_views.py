@@ -172,3 +172,16 @@ def test_contacts_are_added_with_validated_phones(client, agent, member_a):
     )
     assert ok.status_code == 302
     assert member_a.contacts.get().phone == "+33233000001"
+
+
+def test_the_list_filters_active_and_inactive_members(client, agent, member_a, member_b):
+    member_b.is_active = False
+    member_b.save()
+    client.force_login(agent)
+    assert list(client.get(reverse("members:list"), {"is_active": "0"}).context["page"]) == [
+        member_b
+    ]
+    assert list(client.get(reverse("members:list"), {"is_active": "1"}).context["page"]) == [
+        member_a
+    ]
+    assert len(client.get(reverse("members:list")).context["page"]) == 2
