@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "syndesk.core",
     "syndesk.members",
+    "syndesk.catalog",
+    "syndesk.contracts",
     "syndesk.web",
 ]
 

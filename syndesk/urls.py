@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from syndesk.catalog.urls import public_urlpatterns as tariff_urlpatterns
+from syndesk.contracts.urls import portal_urlpatterns as contract_portal_urlpatterns
 from syndesk.core.views import AccountActivateView
 from syndesk.members.urls import portal_urlpatterns
 
@@ -44,8 +46,12 @@ auth_patterns = [
 urlpatterns = [
     *auth_patterns,
     path("", include("syndesk.web.urls")),
+    path("tarifs/", include((tariff_urlpatterns, "tariffs"))),
     path("portail/", include((portal_urlpatterns, "member-portal"))),
+    path("portail/contrat/", include((contract_portal_urlpatterns, "contract-portal"))),
     path("gestion/adherents/", include("syndesk.members.urls")),
+    path("gestion/catalogue/", include("syndesk.catalog.urls")),
+    path("gestion/contrats/", include("syndesk.contracts.urls")),
     path("gestion/", include("syndesk.core.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -101,3 +101,22 @@ class ClosureDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} – {self.label}"
+
+
+class NumberSequence(models.Model):
+    """The last number issued in a series for one year (quotes DEV-2026-0001, invoices...).
+
+    Numbers are allocated by locking this row inside the transaction that issues the
+    document, so a rollback gives the number back: no gaps, unlike a database sequence."""
+
+    series = models.CharField(max_length=20)
+    year = models.PositiveSmallIntegerField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["series", "year"], name="number_sequence_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series}-{self.year}: {self.last}"

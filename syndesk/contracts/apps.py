@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+_MODELS = [
+    "needrequest",
+    "quote",
+    "quoteline",
+    "purchaseorder",
+    "subscription",
+    "subscriptionline",
+    "termination",
+]
+
+
+def _perms(*actions: str) -> list[str]:
+    return [f"contracts.{action}_{model}" for model in _MODELS for action in actions]
+
+
+class ContractsConfig(AppConfig):
+    name = "syndesk.contracts"
+    label = "contracts"
+    verbose_name = _("Contrats")
+    role_permissions = {
+        "agent": [*_perms("view"), "contracts.add_needrequest"],
+        "billing": _perms("view", "add", "change"),
+        "manager": _perms("view", "add", "change", "delete"),
+    }
