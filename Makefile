@@ -40,7 +40,7 @@ install: $(STAMP) messages
 
 # Translation catalogues are compiled at build time (pure Python, no gettext needed).
 messages: $(STAMP)
-	@$(VENV)/bin/pybabel compile --use-fuzzy -q -d syndesk/locale -D django
+	@$(VENV)/bin/pybabel -q compile -d syndesk/locale -D django
 
 # Update the English catalogue from the French source strings (needs GNU gettext).
 messages-extract: $(STAMP)

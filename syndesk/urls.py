@@ -22,7 +22,12 @@ auth_patterns = [
     ),
     path(
         "mot-de-passe/oublie/",
-        auth_views.PasswordResetView.as_view(extra_email_context={"syndicate": settings.SYNDICATE}),
+        auth_views.PasswordResetView.as_view(
+            extra_email_context={
+                "syndicate": settings.SYNDICATE,
+                "days": settings.PASSWORD_RESET_TIMEOUT // 86400,
+            }
+        ),
         name="password_reset",
     ),
     path(

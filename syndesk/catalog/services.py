@@ -57,17 +57,16 @@ def explain(grid: TariffGrid, computation: rules.Computation, member) -> str:
     }
     if computation.method == rules.BRACKET:
         bracket = computation.bracket
-        top = (
-            number_format(bracket.max_population, force_grouping=True)
-            if bracket.max_population is not None
-            else _("et plus")
-        )
+        if bracket.max_population is None:
+            template = _("%(population)s : tranche de %(low)s habitants et plus, %(amount)s HT.")
+        else:
+            template = _("%(population)s : tranche de %(low)s à %(top)s habitants, %(amount)s HT.")
         parts.append(
-            _("%(population)s : tranche de %(low)s à %(top)s, %(amount)s HT.")
+            template
             % {
                 "population": population,
                 "low": number_format(bracket.min_population, force_grouping=True),
-                "top": top,
+                "top": number_format(bracket.max_population or 0, force_grouping=True),
                 "amount": _euros(computation.amount),
             }
         )

@@ -139,7 +139,9 @@ def create_quote(
 
 
 def _require_draft(quote: Quote) -> None:
-    if quote.status != Quote.Status.DRAFT:
+    """Lock the quote row and check, from the database, that it is still a draft."""
+    current = Quote.objects.select_for_update().only("status").get(pk=quote.pk)
+    if current.status != Quote.Status.DRAFT:
         raise ValidationError(_("Seul un devis en brouillon peut être modifié."))
 
 
@@ -268,6 +270,7 @@ def sign_quote(*, quote: Quote, signed_on: date, recorded_by) -> Quote:
 
 @transaction.atomic
 def refuse_quote(*, quote: Quote, recorded_by) -> Quote:
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status in (Quote.Status.SIGNED, Quote.Status.REFUSED):
         raise ValidationError(
             _("Ce devis est déjà %(status)s.") % {"status": quote.get_status_display().lower()}
@@ -281,6 +284,7 @@ def refuse_quote(*, quote: Quote, recorded_by) -> Quote:
 @transaction.atomic
 def reissue_quote(*, quote: Quote, quote_date: date, created_by) -> Quote:
     """A new quote with the same offers, priced at the new date; the old one is expired."""
+    quote = Quote.objects.select_for_update().get(pk=quote.pk)
     if quote.status in (Quote.Status.SIGNED,):
         raise ValidationError(_("Un devis signé ne se réémet pas."))
     new = create_quote(
@@ -330,13 +334,14 @@ def record_order(
     signed_annex=None,
     originals_received_on: date | None = None,
 ) -> PurchaseOrder:
+    quote = Quote.objects.select_for_update().select_related("member").get(pk=quote.pk)
     if quote.status != Quote.Status.SIGNED:
         raise ValidationError(
             _(
                 "Le bon de commande se rapporte à un devis signé ; le devis "
-                "%(number)s est %(status)s."
+                "%(number)s est à l'état « %(status)s »."
             )
-            % {"number": quote.number, "status": quote.get_status_display().lower()}
+            % {"number": quote.number, "status": quote.get_status_display()}
         )
     if PurchaseOrder.objects.filter(quote=quote).exists():
         raise ValidationError(_("Un bon de commande est déjà enregistré pour ce devis."))
@@ -367,6 +372,7 @@ def record_order(
 @transaction.atomic
 def complete_order(*, order: PurchaseOrder, changed_by, **fields) -> PurchaseOrder:
     """Add what arrived later: the signed documents, the originals' date, references."""
+    order = PurchaseOrder.objects.select_for_update().get(pk=order.pk)
     if order.status == PurchaseOrder.Status.ACCEPTED:
         raise ValidationError(_("Ce bon de commande est déjà accepté."))
     allowed = {

@@ -41,7 +41,7 @@ def validate_upload(upload, *, kinds: set[str], max_bytes: int) -> str:
     kind = sniff(head)
     if kind not in kinds:
         raise ValidationError(
-            _("Le contenu du fichier n'est pas un %(kinds)s.")
+            _("Le fichier n'est pas au format %(kinds)s.")
             % {"kinds": " / ".join(LABELS[k] for k in sorted(kinds))}
         )
     return kind

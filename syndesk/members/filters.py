@@ -17,8 +17,10 @@ class MemberFilterSet(django_filters.FilterSet):
         empty_label=_("Tous"),
     )
     is_active = django_filters.ChoiceFilter(
-        label=_("Adhésion"), choices=[("1", _("Actifs")), ("0", _("Inactifs"))],
-        empty_label=_("Tous"), method="filter_active",
+        label=_("Adhésion"),
+        choices=[("1", _("Actifs")), ("0", _("Inactifs"))],
+        empty_label=_("Tous"),
+        method="filter_active",
     )
 
     class Meta:

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
@@ -120,12 +121,20 @@ class ContactDeleteView(StaffPermissionMixin, View):
         return redirect("members:detail", pk=member.pk)
 
 
+def _invite_context() -> dict:
+    return {"invitation_days": settings.INVITATION_TIMEOUT // 86400}
+
+
 class InviteView(StaffPermissionMixin, View):
     permission_required = "members.add_membership"
 
     def get(self, request, pk):
         member = get_visible_or_404(Member.objects, request.user, pk=pk)
-        return render(request, "members/invite_form.html", {"member": member, "form": InviteForm()})
+        return render(
+            request,
+            "members/invite_form.html",
+            {"member": member, "form": InviteForm(), **_invite_context()},
+        )
 
     def post(self, request, pk):
         member = get_visible_or_404(Member.objects, request.user, pk=pk)
@@ -143,7 +152,11 @@ class InviteView(StaffPermissionMixin, View):
                     _("Invitation envoyée à %(email)s.") % {"email": form.cleaned_data["email"]},
                 )
                 return redirect("members:detail", pk=member.pk)
-        return render(request, "members/invite_form.html", {"member": member, "form": form})
+        return render(
+            request,
+            "members/invite_form.html",
+            {"member": member, "form": form, **_invite_context()},
+        )
 
 
 class RevokeMembershipView(StaffPermissionMixin, View):
