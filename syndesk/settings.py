@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "syndesk.members",
     "syndesk.catalog",
     "syndesk.contracts",
+    "syndesk.news",
+    "syndesk.desk",
     "syndesk.web",
 ]
 
@@ -235,6 +237,8 @@ SYNDICATE = {
     "phone": env_str("SYNDICATE_PHONE", "02 33 77 83 00"),
     "email": env_str("SYNDICATE_EMAIL", "assistance@syndesk.localhost"),
     "president": env_str("SYNDICATE_PRESIDENT", "Antoine DELAUNAY"),
+    "president_title": env_str("SYNDICATE_PRESIDENT_TITLE", "Le Président"),
+    "city": env_str("SYNDICATE_CITY", "Saint-Lô"),
     "department": env_str("SYNDICATE_DEPARTMENT", "50"),
 }
 # French public holidays; "57", "67", "68" or "Alsace-Moselle" add Good Friday and 26 December.
@@ -245,5 +249,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }

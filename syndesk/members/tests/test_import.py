@@ -84,7 +84,7 @@ def test_the_page_refuses_a_binary_file(client, billing):
     client.force_login(billing)
     fake = SimpleUploadedFile("adherents.csv", b"%PDF-1.7\n...", content_type="text/csv")
     response = client.post(reverse("members:import"), {"file": fake})
-    assert "n'est pas un CSV" in response.context["form"].errors["file"][0]
+    assert "n'est pas au format CSV" in response.context["form"].errors["file"][0]
 
 
 def test_the_page_refuses_a_file_too_large(client, billing):
