@@ -241,6 +241,14 @@ SYNDICATE = {
     "city": env_str("SYNDICATE_CITY", "Saint-Lô"),
     "department": env_str("SYNDICATE_DEPARTMENT", "50"),
 }
+# Helpdesk: a ticket from a member whose subscription does not cover the software is either
+# accepted with a warning ("warn") or refused with the reason ("refuse").
+DESK_ENTITLEMENT_POLICY = env_str("DESK_ENTITLEMENT_POLICY", "warn")
+if DESK_ENTITLEMENT_POLICY not in {"warn", "refuse"}:
+    raise ImproperlyConfigured("DESK_ENTITLEMENT_POLICY must be 'warn' or 'refuse'")
+DESK_ATTACHMENT_MAX_BYTES = env_int("DESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+DESK_AUTO_CLOSE_DAYS = env_int("DESK_AUTO_CLOSE_DAYS", 7)
+
 # French public holidays; "57", "67", "68" or "Alsace-Moselle" add Good Friday and 26 December.
 HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "")
 

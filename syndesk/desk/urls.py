@@ -1,0 +1,3 @@
+app_name = "desk"
+urlpatterns: list = []  # staff pages, under /gestion/assistance/
+portal_urlpatterns: list = []  # member portal, under /portail/demandes/
