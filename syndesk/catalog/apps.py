@@ -28,6 +28,7 @@ class CatalogConfig(AppConfig):
             "catalog.add_prerequisite",
             "catalog.change_prerequisite",
         ],
-        "billing": _perms("view", "add", "change"),
+        # Billing keeps the catalogue; removing a wrong prerequisite line is part of that.
+        "billing": [*_perms("view", "add", "change"), "catalog.delete_prerequisite"],
         "manager": _perms("view", "add", "change", "delete"),
     }
