@@ -238,7 +238,7 @@ SYNDICATE = {
     "email": env_str("SYNDICATE_EMAIL", "assistance@syndesk.localhost"),
     "president": env_str("SYNDICATE_PRESIDENT", "Antoine DELAUNAY"),
     "president_title": env_str("SYNDICATE_PRESIDENT_TITLE", "Le Président"),
-    "city": env_str("SYNDICATE_CITY", "Saint-Lô"),
+    "city": env_str("SYNDICATE_CITY", ""),  # empty: the town after the postal code
     "department": env_str("SYNDICATE_DEPARTMENT", "50"),
 }
 # Helpdesk: a ticket from a member whose subscription does not cover the software is either
