@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -7,7 +6,10 @@ from django.urls import include, path
 from syndesk.catalog.urls import public_urlpatterns as tariff_urlpatterns
 from syndesk.contracts.urls import portal_urlpatterns as contract_portal_urlpatterns
 from syndesk.core.views import AccountActivateView
+from syndesk.desk.urls import portal_urlpatterns as desk_portal_urlpatterns
 from syndesk.members.urls import portal_urlpatterns
+from syndesk.news.urls import portal_urlpatterns as news_portal_urlpatterns
+from syndesk.news.urls import public_urlpatterns as news_public_urlpatterns
 
 auth_patterns = [
     path(
@@ -52,6 +54,11 @@ urlpatterns = [
     *auth_patterns,
     path("", include("syndesk.web.urls")),
     path("tarifs/", include((tariff_urlpatterns, "tariffs"))),
+    path("", include((news_public_urlpatterns, "news-public"))),
+    path("portail/flux/", include((news_portal_urlpatterns, "news-portal"))),
+    path("gestion/actualites/", include("syndesk.news.urls")),
+    path("portail/demandes/", include((desk_portal_urlpatterns, "desk-portal"))),
+    path("gestion/assistance/", include("syndesk.desk.urls")),
     path("portail/", include((portal_urlpatterns, "member-portal"))),
     path("portail/contrat/", include((contract_portal_urlpatterns, "contract-portal"))),
     path("gestion/adherents/", include("syndesk.members.urls")),
@@ -62,5 +69,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Uploaded files (signed documents, letters) are never served as public /media/ URLs: each
+# app serves its files through a view that checks who may see them.

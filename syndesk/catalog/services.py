@@ -9,10 +9,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from syndesk.core.audit import log_action
+from syndesk.core.formats import long_date
 
 from . import rules
 from .models import Deliberation, Offer, Software, SoftwareVersion, TariffBracket, TariffGrid
@@ -45,9 +46,9 @@ def explain(grid: TariffGrid, computation: rules.Computation, member) -> str:
     parts = [
         _("Grille applicable depuis le %(date)s (délibération n° %(number)s du %(delib)s).")
         % {
-            "date": date_format(grid.effective_from),
+            "date": long_date(grid.effective_from),
             "number": deliberation.number,
-            "delib": date_format(deliberation.date),
+            "delib": long_date(deliberation.date),
         }
     ]
     if computation.method == rules.FLAT:
@@ -106,7 +107,7 @@ def price_for(offer: Offer, member, on: date) -> Price:
     if grid is None:
         raise NoTariff(
             _("Aucune grille tarifaire exécutoire pour « %(offer)s » au %(date)s.")
-            % {"offer": offer.name, "date": date_format(on)}
+            % {"offer": offer.name, "date": long_date(on)}
         )
     try:
         computation = rules.compute_price(
@@ -192,7 +193,7 @@ def _grid_problems(grid: TariffGrid, brackets: list[rules.Bracket]) -> dict[str,
                 "Une grille ne peut pas s'appliquer avant la séance qui l'a fixée "
                 "(le %(date)s) : un tarif n'est pas rétroactif."
             )
-            % {"date": date_format(grid.deliberation.date)},
+            % {"date": long_date(grid.deliberation.date)},
         )
     clash = TariffGrid.objects.filter(offer=grid.offer, effective_from=grid.effective_from)
     if clash.exclude(pk=grid.pk).exists():

@@ -25,3 +25,17 @@ class ContractsConfig(AppConfig):
         "billing": _perms("view", "add", "change"),
         "manager": _perms("view", "add", "change", "delete"),
     }
+
+    def ready(self) -> None:
+        from syndesk.core.panels import Panel, register
+
+        from . import views
+
+        register(
+            "staff_member_detail",
+            Panel(template="contracts/_member_panel.html", context=views.member_contracts_panel),
+        )
+        register(
+            "portal_member",
+            Panel(template="contracts/_portal_panel.html", context=views.portal_contract_panel),
+        )

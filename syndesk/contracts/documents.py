@@ -19,12 +19,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from syndesk.catalog.models import Deliberation
 from syndesk.core.calendar import current_calendar
 from syndesk.core.documents import PdfRenderer, open_days_phrase, opening_hours_lines
+from syndesk.core.formats import long_date
 from syndesk.core.hours import BusinessCalendar
 from syndesk.members.models import LegalCategory, Member
 
@@ -48,7 +49,7 @@ _POSTAL_CITY = re.compile(r"\b\d{5}\s+(?P<city>[^,\n]+?)\s*$")
 
 
 def _date(day) -> str:
-    return date_format(day, "j F Y")
+    return long_date(day)
 
 
 def _euros(amount: Decimal) -> str:

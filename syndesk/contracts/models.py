@@ -287,7 +287,7 @@ class Subscription(models.Model):
         ]
 
     def __str__(self) -> str:
-        return _("Abonnement de %(member)s depuis le %(start)s") % {
+        return _("Abonnement — %(member)s, depuis le %(start)s") % {
             "member": self.member,
             "start": self.start.strftime("%d/%m/%Y"),
         }

@@ -5,12 +5,12 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from syndesk.catalog.models import Offer
 from syndesk.catalog.services import NoTariff, price_for
 from syndesk.core.audit import log_action
+from syndesk.core.formats import long_date
 from syndesk.core.numbering import next_number
 
 from . import rules
@@ -28,7 +28,7 @@ QUOTE_SERIES = "DEV"
 
 
 def _d(day: date) -> str:
-    return date_format(day, "j F Y")
+    return long_date(day)
 
 
 # Requests ----------------------------------------------------------------------------------
@@ -65,6 +65,12 @@ def record_request(
 
 @transaction.atomic
 def close_request(*, request: NeedRequest, closed_by) -> NeedRequest:
+    request = NeedRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != NeedRequest.Status.OPEN:
+        raise ValidationError(
+            _("Cette demande est à l'état « %(status)s » : elle ne peut plus être classée.")
+            % {"status": request.get_status_display()}
+        )
     request.status = NeedRequest.Status.CLOSED
     request.save(update_fields=["status"])
     log_action("contracts.request.closed", actor=closed_by, target=request)
@@ -214,6 +220,13 @@ def send_quote(*, quote: Quote, sent_on: date, sent_by) -> Quote:
     _require_draft(quote)
     if not quote.lines.exists():
         raise ValidationError(_("Le devis ne contient aucune ligne."))
+    if sent_on < quote.date:
+        raise ValidationError(
+            {
+                "sent_on": _("Un devis ne peut être envoyé avant sa date (%(date)s).")
+                % {"date": _d(quote.date)}
+            }
+        )
     if sent_on > quote.valid_until:
         raise ValidationError(
             _("Ce devis n'est plus valable depuis le %(date)s : établissez-en un nouveau.")
@@ -345,6 +358,16 @@ def record_order(
         )
     if PurchaseOrder.objects.filter(quote=quote).exists():
         raise ValidationError(_("Un bon de commande est déjà enregistré pour ce devis."))
+    if received_on < quote.signed_on:
+        # The subscription starts on the order's date: it cannot precede the signature.
+        raise ValidationError(
+            {
+                "received_on": _(
+                    "Le bon de commande ne peut être reçu avant la signature du devis (%(date)s)."
+                )
+                % {"date": _d(quote.signed_on)}
+            }
+        )
     order = PurchaseOrder(
         member=quote.member,
         quote=quote,
@@ -524,6 +547,24 @@ def withdraw_termination(
     if subscription.status == Subscription.Status.ENDED:
         raise ValidationError(
             _("L'abonnement est déjà terminé : la résiliation ne peut plus être retirée.")
+        )
+    if withdrawn_on < termination.received_on:
+        raise ValidationError(
+            {
+                "withdrawn_on": _(
+                    "Le retrait ne peut précéder la réception de la lettre (%(date)s)."
+                )
+                % {"date": _d(termination.received_on)}
+            }
+        )
+    if withdrawn_on > termination.last_day:
+        raise ValidationError(
+            {
+                "withdrawn_on": _(
+                    "La résiliation a pris effet le %(date)s : elle ne peut plus être retirée."
+                )
+                % {"date": _d(termination.last_day)}
+            }
         )
     termination.withdrawn_on = withdrawn_on
     termination.save(update_fields=["withdrawn_on"])

@@ -324,3 +324,50 @@ def test_the_daily_task_runs_through_the_task_framework(subscription):
 
     result = run_daily_contract_jobs.enqueue()
     assert result.return_value == {"quotes_expired": 0, "subscriptions_ended": 0}
+
+
+def test_dates_out_of_order_are_refused(quote, billing, member_a, support):
+    with pytest.raises(ValidationError) as exc:
+        services.send_quote(quote=quote, sent_on=date(2026, 3, 30), sent_by=billing)
+    assert "sent_on" in exc.value.message_dict
+    services.send_quote(quote=quote, sent_on=date(2026, 3, 31), sent_by=billing)
+    services.sign_quote(quote=quote, signed_on=date(2026, 4, 15), recorded_by=billing)
+    with pytest.raises(ValidationError) as exc:
+        complete_order(quote, billing, received_on=date(2026, 4, 14))
+    assert "avant la signature du devis (15 avril 2026)" in exc.value.message_dict["received_on"][0]
+    order = complete_order(quote, billing, received_on=date(2026, 4, 15))
+    subscription = services.accept_order(
+        order=order, accepted_on=date(2026, 4, 16), accepted_by=billing
+    )
+    termination = services.record_termination(
+        subscription=subscription, received_on=date(2027, 9, 15), recorded_by=billing
+    )
+    for too_early_or_late in (date(2027, 9, 14), date(2027, 12, 1)):
+        with pytest.raises(ValidationError) as exc:
+            services.withdraw_termination(
+                termination=termination, withdrawn_on=too_early_or_late, withdrawn_by=billing
+            )
+        assert "withdrawn_on" in exc.value.message_dict
+
+
+def test_a_request_is_closed_once(member_a, agent, billing, support):
+    request = services.record_request(
+        member=member_a,
+        received_on=date(2026, 3, 2),
+        channel="phone",
+        summary="Adhésion",
+        created_by=agent,
+    )
+    services.close_request(request=request, closed_by=billing)
+    with pytest.raises(ValidationError):
+        services.close_request(request=request, closed_by=billing)
+
+
+def test_dates_are_written_the_french_way(member_a, billing, support):
+    quote = services.create_quote(
+        member=member_a, quote_date=date(2026, 4, 1), offers=[support], created_by=billing
+    )
+    services.send_quote(quote=quote, sent_on=date(2026, 4, 1), sent_by=billing)
+    with pytest.raises(services.QuoteExpired) as exc:
+        services.sign_quote(quote=quote, signed_on=date(2026, 5, 2), recorded_by=billing)
+    assert "valable jusqu'au 1er mai 2026" in exc.value.message_dict["signed_on"][0]
