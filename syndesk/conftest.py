@@ -24,7 +24,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_quiet(settings):
+def _fast_and_quiet(settings, tmp_path):
+    # Uploaded files of a test go to its own temporary folder, never to var/media.
+    settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     settings.SITE_URL = "http://testserver"

@@ -2,25 +2,31 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from syndesk.catalog.demo import load_catalog_demo
+from syndesk.contracts.demo import load_contracts_demo
 from syndesk.members.demo import load_demo
 
 
 class Command(BaseCommand):
     help = (
         "Load the demo data (member organisations of the Manche, users, the catalogue and "
-        "its tariffs) in one transaction; idempotent."
+        "its tariffs, the members' contracts) in one transaction; idempotent."
     )
 
     def handle(self, *args, **options):
-        # The web app composes the others: members must not import the catalogue.
+        # The web app composes the others: members must not import the catalogue, and the
+        # contracts need both (their quotes are priced by the demo tariffs).
         with transaction.atomic():
             members = load_demo()
             catalog = load_catalog_demo()
+            contracts = load_contracts_demo()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {members['members']} members, {members['users']} users, "
                 f"{catalog['software']} software ({catalog['versions']} versions), "
                 f"{catalog['offers']} offers, {catalog['deliberations']} deliberations, "
-                f"{catalog['grids']} tariff grids."
+                f"{catalog['grids']} tariff grids; {contracts['subscriptions']} subscriptions, "
+                f"{contracts['quotes']} quotes, {contracts['orders']} purchase orders, "
+                f"{contracts['requests']} requests ({contracts['open_requests']} open), "
+                f"{contracts['terminations']} termination in progress."
             )
         )
