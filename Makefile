@@ -37,6 +37,7 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $@
 
 install: $(STAMP) messages
+	@mkdir -p var
 
 # Translation catalogues are compiled at build time (pure Python, no gettext needed).
 messages: $(STAMP)

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from syndesk.catalog.models import Offer, Software
+from syndesk.core.forms import apply_service_error  # noqa: F401 - used by views
 from syndesk.core.uploads import validate_upload
 from syndesk.members.models import Member
 
@@ -53,18 +54,6 @@ def _clean_upload(upload):
     if upload:
         validate_upload(upload, kinds=UPLOAD_KINDS, max_bytes=UPLOAD_MAX_BYTES)
     return upload
-
-
-def apply_service_error(form, exc: ValidationError, *, aliases: dict | None = None) -> None:
-    """Show a service's refusal on the form: at the field it names when the form has that
-    field, otherwise at the top of the form."""
-    aliases = aliases or {}
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            field = aliases.get(name, name)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _active_offers():

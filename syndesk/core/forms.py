@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import ClosureDay
@@ -32,3 +33,15 @@ class ClosureDayForm(forms.ModelForm):
         error_messages = {
             "date": {"unique": _("Ce jour est déjà enregistré comme jour de fermeture.")}
         }
+
+
+def apply_service_error(form, exc: ValidationError, *, aliases: dict | None = None) -> None:
+    """Show a service's refusal on the form: at the field it names when the form has that
+    field (``aliases`` renames service keys to form fields), otherwise above the form."""
+    aliases = aliases or {}
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            field = aliases.get(name, name)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
