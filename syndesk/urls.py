@@ -53,6 +53,7 @@ auth_patterns = [
 urlpatterns = [
     *auth_patterns,
     path("", include("syndesk.web.urls")),
+    path("", include("syndesk.web.site_urls")),
     path("tarifs/", include((tariff_urlpatterns, "tariffs"))),
     path("", include((news_public_urlpatterns, "news-public"))),
     path("portail/flux/", include((news_portal_urlpatterns, "news-portal"))),

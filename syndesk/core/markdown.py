@@ -83,13 +83,18 @@ def render_markdown(text: str, *, base_url: str | None = None) -> SafeString:
     """
     if not text:
         return mark_safe("")
-    return _render(text, base_url.rstrip("/") if base_url else None, settings.SITE_URL)
+    args = (text, base_url.rstrip("/") if base_url else None, settings.SITE_URL)
+    return _memo(*args) if len(text) <= MEMO_MAX_CHARS else _render(*args)
 
 
 # The output depends only on these arguments (SITE_URL decides which images are ours), so
-# a bounded memo is always correct: feeds and lists render the same texts again and again.
-@lru_cache(maxsize=4096)
+# a memo is always correct: feeds and lists render the same short texts again and again.
+# Bounded in entries and in text size (at most ~2,000 × 8 KB of source per process).
+MEMO_MAX_CHARS = 8_000
+
+
 def _render(text: str, base_url: str | None, site_url: str) -> SafeString:
+    # site_url only keys the memo: _filter_attribute reads the same setting.
     converter = _converter()
     converter.reset()
     html = converter.convert(text)
@@ -106,6 +111,7 @@ def _render(text: str, base_url: str | None, site_url: str) -> SafeString:
     return mark_safe(cleaned)  # nh3's allow-list output
 
 
+_memo = lru_cache(maxsize=2048)(_render)
 _local = threading.local()
 
 

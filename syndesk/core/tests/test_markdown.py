@@ -112,3 +112,17 @@ def test_base_url_makes_relative_links_and_images_absolute_for_feeds():
 def test_empty_input_gives_empty_output():
     assert render_markdown("") == ""
     assert render_markdown(None) == ""  # type: ignore[arg-type]
+
+
+def test_long_texts_are_rendered_without_the_memo():
+    long_text = "paragraphe\n\n" * 2000 + "<script>alert(1)</script>"
+    html = render_markdown(long_text)
+    assert html.count("<p>paragraphe</p>") == 2000
+    assert "<script" not in html
+
+
+def test_the_memo_follows_the_site_url(settings):
+    source = "![i](https://autre.example/i.png)"
+    assert "src=" not in render_markdown(source)
+    settings.SITE_URL = "https://autre.example"
+    assert 'src="https://autre.example/i.png"' in render_markdown(source)

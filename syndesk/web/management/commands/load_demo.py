@@ -4,6 +4,7 @@ from django.db import transaction
 from syndesk.catalog.demo import load_catalog_demo
 from syndesk.contracts.demo import load_contracts_demo
 from syndesk.members.demo import load_demo
+from syndesk.news.demo import load_news_demo
 
 
 class Command(BaseCommand):
@@ -19,6 +20,7 @@ class Command(BaseCommand):
             members = load_demo()
             catalog = load_catalog_demo()
             contracts = load_contracts_demo()
+            news = load_news_demo()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {members['members']} members, {members['users']} users, "
@@ -27,6 +29,7 @@ class Command(BaseCommand):
                 f"{catalog['grids']} tariff grids; {contracts['subscriptions']} subscriptions, "
                 f"{contracts['quotes']} quotes, {contracts['orders']} purchase orders, "
                 f"{contracts['requests']} requests ({contracts['open_requests']} open), "
-                f"{contracts['terminations']} termination in progress."
+                f"{contracts['terminations']} termination in progress; "
+                f"{news['notices']} new notices."
             )
         )
