@@ -204,7 +204,8 @@ def quote_context(quote: Quote) -> dict[str, Any]:
 def annex_context(
     member: Member, *, quote: Quote | None = None, calendar: BusinessCalendar | None = None
 ) -> dict[str, Any]:
-    member = Member.objects.get(pk=member.pk)
+    if member.pk is not None:  # a stored member is re-read; an unsaved one is a specimen
+        member = Member.objects.get(pk=member.pk)
     if quote is not None:
         quote = _stored_quote(quote)
         if quote.member_id != member.pk:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("mentions-legales/", site_views.legal_notice, name="legal-notice"),
     path("donnees-personnelles/", site_views.privacy, name="privacy"),
     path("accessibilite/", site_views.accessibility, name="accessibility"),
+    path("comment-commander/annexe.pdf", site_views.annex_specimen, name="annex-specimen"),
 ]

@@ -40,3 +40,25 @@ how_to_order = _page("how_to_order")
 legal_notice = _page("legal_notice")
 privacy = _page("privacy")
 accessibility = _page("accessibility")
+
+
+@require_GET
+def annex_specimen(request):
+    """The annex of particular conditions as any member will receive it, with blanks where
+    its name and signatory go, so that a town hall can read it before asking for a quote."""
+    from django.http import HttpResponse
+
+    from syndesk.contracts.documents import annex_pdf
+    from syndesk.members.models import LegalCategory, Member
+
+    blank = "……………………"
+    specimen = Member(
+        name=blank,
+        legal_category=LegalCategory.COMMUNE,
+        signatory_title="Maire",
+        signatory_name=blank,
+    )
+    response = HttpResponse(annex_pdf(specimen), content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="annexe-conditions-particulieres.pdf"'
+    patch_cache_control(response, public=True, max_age=3600)
+    return response

@@ -74,3 +74,17 @@ def test_the_accessibility_statement_is_partially_compliant_with_a_contact(clien
     assert "Retour d'information et contact" in page
     assert settings.SYNDICATE["email"] in page
     assert "Défenseur des droits" in page
+
+
+def test_the_annex_specimen_is_a_pdf_anyone_can_read(client, db):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    response = client.get(reverse("site:annex-specimen"))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Assistance sur les logiciels métiers et la dématérialisation" in text
+    assert "préavis de deux mois" in text
+    assert reverse("site:annex-specimen") in client.get(reverse("site:how-to-order")).text
