@@ -31,3 +31,19 @@ class DeskConfig(AppConfig):
             "desk.view_desk_reports",
         ],
     }
+
+    def ready(self) -> None:
+        from syndesk.core.panels import Panel, register
+
+        from . import views
+        from .panels import register_panels
+
+        register_panels()  # the member portal's panels (portal_views' side)
+        register(
+            "staff_member_detail",
+            Panel(
+                template="desk/staff/_member_panel.html",
+                context=views.member_desk_panel,
+                order=110,
+            ),
+        )

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from syndesk.catalog.models import Software, SoftwareVersion
 from syndesk.core.scoping import MemberScopedQuerySet
@@ -53,7 +54,9 @@ class Status(models.TextChoices):
     WAITING_MEMBER = rules.WAITING_MEMBER, _("En attente de l'adhérent")
     WAITING_VENDOR = rules.WAITING_VENDOR, _("En attente de l'éditeur")
     RESOLVED = rules.RESOLVED, _("Résolue")
-    CLOSED = rules.CLOSED, _("Close")
+    # With a context: Django's own French catalogue translates the English "Close" (a
+    # button) to "Fermer"; this "Close" is the French adjective (a closed request).
+    CLOSED = rules.CLOSED, pgettext_lazy("ticket status", "Close")
 
 
 OPEN_STATUSES = list(rules.OPEN_STATUSES)

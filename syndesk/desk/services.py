@@ -52,6 +52,7 @@ from django.utils.formats import date_format
 from django.utils.html import strip_tags
 from django.utils.text import get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from syndesk.catalog.models import Software, SoftwareVersion
 from syndesk.contracts.models import Subscription
@@ -1378,14 +1379,14 @@ def suggest_exclusions(text: str) -> list[rules.ExclusionMatch]:
 
 #: Queue tabs, in display order: view name -> label.
 QUEUE_VIEWS = {
-    "mine": _("Mes demandes"),
-    "unassigned": _("Non attribuées"),
-    "breaching": _("Délai proche ou dépassé"),
-    "open": _("Toutes les demandes en cours"),
-    "waiting": _("En attente"),
-    "resolved": _("Résolues"),
-    "closed": _("Closes"),
-    "all": _("Toutes"),
+    "mine": gettext_lazy("Mes demandes"),
+    "unassigned": gettext_lazy("Non attribuées"),
+    "breaching": gettext_lazy("Délai proche ou dépassé"),
+    "open": gettext_lazy("Toutes les demandes en cours"),
+    "waiting": gettext_lazy("En attente"),
+    "resolved": gettext_lazy("Résolues"),
+    "closed": gettext_lazy("Closes"),
+    "all": gettext_lazy("Toutes"),
 }
 QUEUE_ORDERINGS = {
     "due": ("resolution_due", "id"),
@@ -1465,11 +1466,19 @@ def queue(
             qs = qs.filter(reference=search.upper())
         else:
             qs = qs.filter(subject__icontains=search)
-    fields = [
-        F(f[1:]).desc(nulls_last=True) if f.startswith("-") else F(f).asc(nulls_last=True)
-        for f in QUEUE_ORDERINGS[ordering]
-    ]
-    return qs.for_list().order_by(*fields)
+    return qs.for_list().order_by(*(_queue_order(f) for f in QUEUE_ORDERINGS[ordering]))
+
+
+# Only the due date can be empty; an explicit NULLS LAST on the other (never-null) columns
+# would stop PostgreSQL from reading them in index order (a full sort of the table).
+_NULLABLE_ORDER_FIELDS = {"resolution_due", "first_response_due"}
+
+
+def _queue_order(field: str):
+    name = field.removeprefix("-")
+    if name not in _NULLABLE_ORDER_FIELDS:
+        return field
+    return F(name).desc(nulls_last=True) if field.startswith("-") else F(name).asc(nulls_last=True)
 
 
 # --------------------------------------------------------------------------- SLA watch
@@ -1935,3 +1944,54 @@ __all__ = [
     "update_ticket",
     "watch_sla",
 ]
+
+
+# Reference data ------------------------------------------------------------------------
+# Exclusions and SLA targets are edited by managers.
+
+
+@transaction.atomic
+def save_exclusion(*, form, by) -> Exclusion:
+    created = form.instance.pk is None
+    exclusion = form.save()
+    log_action(
+        "desk.exclusion.created" if created else "desk.exclusion.changed",
+        actor=by,
+        target=exclusion,
+        data={"fields": sorted(form.changed_data)},
+    )
+    return exclusion
+
+
+@transaction.atomic
+def set_exclusion_active(*, exclusion: Exclusion, active: bool, by) -> Exclusion:
+    exclusion = Exclusion.objects.select_for_update().get(pk=exclusion.pk)
+    exclusion.is_active = active
+    exclusion.save(update_fields=["is_active"])
+    log_action(
+        "desk.exclusion.activated" if active else "desk.exclusion.deactivated",
+        actor=by,
+        target=exclusion,
+    )
+    return exclusion
+
+
+@transaction.atomic
+def save_sla_target(*, target: SLATarget, first_response, resolution, by) -> SLATarget:
+    target = SLATarget.objects.select_for_update().get(pk=target.pk)
+    before = {"first_response": target.first_response, "resolution": target.resolution}
+    target.first_response, target.resolution = first_response, resolution
+    target.save(update_fields=["first_response", "resolution"])
+    log_action(
+        "desk.sla_target.changed",
+        actor=by,
+        target=target,
+        data={
+            "before": {k: int(v.total_seconds()) for k, v in before.items()},
+            "after": {
+                "first_response": int(first_response.total_seconds()),
+                "resolution": int(resolution.total_seconds()),
+            },
+        },
+    )
+    return target

@@ -1,0 +1,560 @@
+"""Benchmark of the helpdesk pages with 1,000,000 tickets (issue 5: agent queue and ticket
+page at most 50 ms p95, server time, on SQLite and PostgreSQL).
+
+Run:
+    .venv/bin/python bench/bench_desk.py                      # throwaway SQLite file
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/syndesk_deskportal \\
+        .venv/bin/python bench/bench_desk.py                  # throwaway <name>_bench database
+Options: --tickets 1000000 --requests 100 --keep (keep the database: a second run with the
+same --db reuses it and skips the generation) --db PATH-or-NAME --explain.
+
+What it does:
+1. builds a throwaway database (all migrations) with 2,000 members, 15 software, 10 agents
+   and the tickets, inserted in batches of 10,000 rows (raw ``executemany`` on SQLite,
+   ``COPY`` on PostgreSQL), the indexes in place: ten years of
+   history, 0.5 % of them open (the queues), the rest closed; SLA due dates are plain
+   offsets from the opening (business-time arithmetic for a million rows would only slow
+   the generation down, the queries do not care); 100 sampled tickets get a conversation
+   (8 messages), time entries and history, as a worked ticket has;
+2. signs in an agent with ``django.test.Client`` (the whole middleware stack, no network)
+   and times N requests of each page after a warm-up: the queue tabs (mine, unassigned,
+   breaching, all open, all), the staff ticket page (N different tickets) and the member
+   portal's list and ticket page;
+3. prints p50/p95 in milliseconds of wall-clock time and of this thread's CPU time (on a
+   shared, loaded machine the wall-clock p95 mostly measures waiting for a core), and the
+   number of SQL queries of each page; with --explain (or when the target is missed), the
+   plan of each page's slowest query, run with the page's own bound parameters. A page
+   still running after 60 s stops there (10 requests at least).
+Figures are recorded in docs/performance.md.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser.add_argument("--tickets", type=int, default=1_000_000)
+parser.add_argument("--requests", type=int, default=100)
+parser.add_argument("--batch", type=int, default=10_000)
+parser.add_argument("--db", default="", help="SQLite file or PostgreSQL database name")
+parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
+parser.add_argument("--explain", action="store_true", help="print the slowest query plans")
+ARGS = parser.parse_args()
+
+DATABASE_URL = os.environ.get("DATABASE_URL", "")
+POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))
+if POSTGRES:
+    parts = urlsplit(DATABASE_URL)
+    BASE_NAME = parts.path.lstrip("/") or "postgres"
+    BENCH_NAME = ARGS.db or f"{BASE_NAME}_bench"
+    os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_NAME}"))
+else:
+    TMP = tempfile.mkdtemp(prefix="syndesk-bench-desk-")
+    os.environ["SYNDESK_VAR_DIR"] = TMP
+    SQLITE_PATH = Path(ARGS.db) if ARGS.db else Path(TMP) / "bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH.resolve()}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syndesk.settings")
+os.environ["DEBUG"] = "0"
+
+
+def _admin_url() -> str:
+    """The server's maintenance database (DATABASE_URL's own may not exist yet)."""
+    return urlunsplit(urlsplit(DATABASE_URL)._replace(path="/postgres"))
+
+
+def _create_postgres_database() -> bool:
+    """Create the bench database beside DATABASE_URL's; False when it exists (reuse)."""
+    import psycopg
+
+    admin = _admin_url()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_NAME]
+        ).fetchone()
+        if exists and not ARGS.keep:
+            conn.execute(f'DROP DATABASE "{BENCH_NAME}"')
+            exists = None
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{BENCH_NAME}"')
+            return True
+    return False
+
+
+def _drop_postgres_database() -> None:
+    import psycopg
+
+    admin = _admin_url()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_NAME}" WITH (FORCE)')
+
+
+FRESH = _create_postgres_database() if POSTGRES else not SQLITE_PATH.exists()
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
+from django.contrib.contenttypes.models import ContentType  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.db.models import Max, Min  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from syndesk.catalog.models import Software  # noqa: E402
+from syndesk.core import roles  # noqa: E402
+from syndesk.core.models import AuditEntry, NumberSequence  # noqa: E402
+from syndesk.desk.models import (  # noqa: E402
+    Category,
+    Channel,
+    Outcome,
+    Priority,
+    Status,
+    Ticket,
+    TicketMessage,
+    TimeEntry,
+)
+from syndesk.members.models import LegalCategory, Member, Membership  # noqa: E402
+
+SEED = 1_000_000
+MEMBERS = 2_000
+AGENTS = 10
+OPEN_SHARE = 0.005
+YEARS = 10
+SAMPLED = 100
+BUDGET_SECONDS = 60  # per page: a page far off the target stops after 10+ requests
+
+COLUMNS = [
+    "reference",
+    "member_id",
+    "contact_id",
+    "requester_id",
+    "opened_by_id",
+    "software_id",
+    "version_id",
+    "channel",
+    "category",
+    "priority",
+    "status",
+    "outcome",
+    "assignee_id",
+    "subject",
+    "description",
+    "entitled",
+    "entitlement_note",
+    "exclusion_id",
+    "duplicate_of_id",
+    "follow_up_of_id",
+    "email_message_id",
+    "first_response_due",
+    "resolution_due",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "paused_since",
+    "paused_business",
+    "satisfaction",
+    "satisfaction_comment",
+    "rated_at",
+    "rated_by_id",
+    "created_at",
+    "updated_at",
+]
+DATETIMES = {
+    "first_response_due",
+    "resolution_due",
+    "first_responded_at",
+    "resolved_at",
+    "closed_at",
+    "paused_since",
+    "rated_at",
+    "created_at",
+    "updated_at",
+}
+SUBJECTS = [
+    "Bordereau de mandats rejeté par la trésorerie",
+    "Saisie d'un mandat d'annulation",
+    "Flux PES refusé par Hélios",
+    "DSN rejetée : anomalie sur le taux",
+    "Acte bloqué en attente de transmission",
+    "Impression du budget impossible",
+    "Créer un nouvel agent dans la paie",
+    "Inscrire un électeur arrivé dans la commune",
+]
+OPEN_STATUSES = [Status.NEW, Status.IN_PROGRESS, Status.WAITING_MEMBER, Status.WAITING_VENDOR]
+DUE = {  # (first response, resolution) offsets per priority, wall-clock approximations
+    Priority.URGENT: (timedelta(hours=1), timedelta(hours=4)),
+    Priority.HIGH: (timedelta(hours=2), timedelta(days=1)),
+    Priority.NORMAL: (timedelta(hours=4), timedelta(days=3)),
+    Priority.LOW: (timedelta(days=1), timedelta(days=5)),
+}
+
+
+# --------------------------------------------------------------------------- generation
+
+
+def _people():
+    roles.sync_roles()
+    user_model = get_user_model()
+    agent_group = Group.objects.get(name=roles.AGENT)
+    agents = []
+    for i in range(AGENTS):
+        agent = user_model.objects.create_user(
+            email=f"agent{i}@bench.example", first_name=f"Agent{i}", is_staff=True
+        )
+        agent.groups.add(agent_group)
+        agents.append(agent)
+    members = Member.objects.bulk_create(
+        Member(
+            name=f"Commune {i:04d}",
+            legal_category=LegalCategory.COMMUNE,
+            siren=f"{200000000 + i}",
+            population=500 + (i * 37) % 20000,
+        )
+        for i in range(MEMBERS)
+    )
+    secretary = user_model.objects.create_user(email="mairie@bench.example", first_name="Sylvie")
+    Membership.objects.create(user=secretary, member=members[0])
+    software = Software.objects.bulk_create(
+        Software(name=f"Logiciel {i:02d}", editor="Éditeur", category="business") for i in range(15)
+    )
+    return agents, members, software
+
+
+DATETIME_INDEXES = [i for i, name in enumerate(COLUMNS) if name in DATETIMES]
+
+
+def _adapter():
+    """How a UTC datetime goes into a raw INSERT: SQLite stores naive UTC text (what
+    ``connection.ops.adapt_datetimefield_value`` does, without its per-value overhead);
+    psycopg takes the aware value."""
+    if connection.vendor == "sqlite":
+        return lambda v: v.replace(tzinfo=None).isoformat(" ")
+    return lambda v: v
+
+
+def _prep(values: list, adapt) -> tuple:
+    for i in DATETIME_INDEXES:
+        if values[i] is not None:
+            values[i] = adapt(values[i])
+    return tuple(values)
+
+
+def _generate(count: int, agents, members, software) -> dict:
+    rng = random.Random(SEED)  # noqa: S311 - benchmark data
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(days=365 * YEARS)
+    span = (now - start).total_seconds()
+    agent_ids = [a.pk for a in agents]
+    member_ids = [m.pk for m in members]  # ~500 tickets each over ten years
+    software_ids = [s.pk for s in software] + [None]
+    priorities = [Priority.NORMAL] * 14 + [Priority.HIGH] * 3 + [Priority.LOW] * 2
+    priorities.append(Priority.URGENT)
+    categories = [c for c in Category.values if c != Category.OUT_OF_SCOPE]
+    channels = Channel.values
+    table = connection.ops.quote_name(Ticket._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
+    placeholders = ", ".join(["%s"] * len(COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - quoted names
+    per_year: dict[int, int] = {}
+    created_all = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
+    open_from = count - int(count * OPEN_SHARE)
+    zero = timedelta(0) if connection.features.has_native_duration_field else 0
+    adapt = _adapter()
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            # A throwaway database: no fsync per batch, a 256 MB page cache for the indexes.
+            cursor.execute("PRAGMA synchronous = OFF")
+            cursor.execute("PRAGMA cache_size = -262144")
+        for first in range(0, count, ARGS.batch):
+            rows = []
+            for i in range(first, min(first + ARGS.batch, count)):
+                created = created_all[i]
+                year = created.year
+                per_year[year] = per_year.get(year, 0) + 1
+                priority = rng.choice(priorities)
+                first_due, resolution_due = DUE[priority]
+                is_open = i >= open_from
+                status = rng.choice(OPEN_STATUSES) if is_open else Status.CLOSED
+                answered = created + timedelta(minutes=rng.randint(5, 300))
+                resolved = answered + timedelta(hours=rng.randint(1, 80))
+                rows.append(
+                    _prep(
+                        [
+                            f"AS-{year}-{per_year[year]:05d}",
+                            rng.choice(member_ids),
+                            None,
+                            None,
+                            None,
+                            rng.choice(software_ids),
+                            None,
+                            rng.choice(channels),
+                            rng.choice(categories),
+                            priority,
+                            status,
+                            "" if is_open else Outcome.SOLVED,
+                            None if is_open and rng.random() < 0.2 else rng.choice(agent_ids),
+                            rng.choice(SUBJECTS),
+                            "Le message apparaît à chaque tentative depuis hier.",
+                            rng.random() > 0.05,
+                            "Abonnement actif.",
+                            None,
+                            None,
+                            None,
+                            "",
+                            created + first_due,
+                            created + resolution_due,
+                            None if status == Status.NEW else answered,
+                            None if is_open else resolved,
+                            None if is_open else resolved + timedelta(days=7),
+                            answered
+                            if status in (Status.WAITING_MEMBER, Status.WAITING_VENDOR)
+                            else None,
+                            zero,
+                            "",
+                            "",
+                            None,
+                            None,
+                            created,
+                            created if is_open else resolved + timedelta(days=7),
+                        ],
+                        adapt,
+                    )
+                )
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    # COPY: the bulk path of PostgreSQL (psycopg 3), several times faster.
+                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        for row in rows:
+                            copy.write_row(row)
+                else:
+                    cursor.executemany(sql, rows)
+            done = min(first + ARGS.batch, count)
+            if done % 100_000 == 0 or done == count:
+                rate = done / (time.perf_counter() - started)
+                print(f"  {done:>9,} tickets  ({rate:,.0f} rows/s)", flush=True)
+    for year, last in per_year.items():
+        NumberSequence.objects.update_or_create(series="AS", year=year, defaults={"last": last})
+    return {"seconds": time.perf_counter() - started}
+
+
+def _work_sample(agents, rng: random.Random) -> None:
+    """Give sampled tickets what a worked ticket has: conversation, time, history."""
+    bounds = Ticket.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    ids = rng.sample(range(bounds["low"], bounds["high"] + 1), SAMPLED)
+    ids += list(
+        Ticket.objects.filter(member_id=Member.objects.order_by("pk").first().pk)
+        .order_by("-created_at")
+        .values_list("pk", flat=True)[:5]
+    )
+    tickets = Ticket.objects.filter(pk__in=ids)
+    ticket_type = ContentType.objects.get_for_model(Ticket)
+    messages, entries, audit = [], [], []
+    for ticket in tickets:
+        for n in range(8):
+            staff = n % 2 == 1
+            messages.append(
+                TicketMessage(
+                    ticket=ticket,
+                    kind=TicketMessage.Kind.INTERNAL if n == 5 else TicketMessage.Kind.PUBLIC,
+                    author=rng.choice(agents) if staff else None,
+                    from_staff=staff,
+                    body="Bonjour,\n\nVoici la marche à suivre pour relancer le flux.",
+                    created_at=ticket.created_at + timedelta(hours=n),
+                )
+            )
+        for n in range(2):
+            entries.append(
+                TimeEntry(
+                    ticket=ticket,
+                    agent=rng.choice(agents),
+                    minutes=15,
+                    date=(ticket.created_at + timedelta(days=n)).date(),
+                )
+            )
+        for action in ("desk.ticket.opened", "desk.ticket.assigned", "desk.ticket.replied"):
+            audit.append(
+                AuditEntry(
+                    action=action,
+                    target_type=ticket_type,
+                    target_id=str(ticket.pk),
+                    target_repr=str(ticket)[:255],
+                    data={"status": ["new", "in_progress"]},
+                )
+            )
+    TicketMessage.objects.bulk_create(messages)
+    TimeEntry.objects.bulk_create(entries)
+    AuditEntry.objects.bulk_create(audit)
+
+
+def build() -> None:
+    started = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    print(f"migrations: {time.perf_counter() - started:.1f} s", flush=True)
+    agents, members, software = _people()
+    print(f"generating {ARGS.tickets:,} tickets (batches of {ARGS.batch:,})", flush=True)
+    figures = _generate(ARGS.tickets, agents, members, software)
+    _work_sample(agents, random.Random(SEED))  # noqa: S311 - benchmark data
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"tickets inserted in {figures['seconds']:.0f} s; "
+        f"ANALYZE {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+
+
+# --------------------------------------------------------------------------- measures
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))
+    return ordered[index]
+
+
+class _Recorder:
+    """Each query of a request with its parameters and duration. EXPLAIN must see the
+    parameters as the page sends them: SQLite's planner does not match a bound IN (...)
+    against a partial index's literal condition, the interpolated SQL hides that."""
+
+    def __init__(self):
+        self.calls: list[tuple[float, str, object]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.calls.append((time.perf_counter() - started, sql, params))
+
+
+def measure(label: str, client: Client, urls: list[str]) -> dict:
+    for url in urls[:5]:  # warm-up: templates, connections, caches
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+    walls, cpus = [], []
+    budget = time.perf_counter() + BUDGET_SECONDS
+    for i in range(ARGS.requests):
+        if i >= 10 and time.perf_counter() > budget:
+            break  # far off the target: enough samples to say so
+        url = urls[i % len(urls)]
+        wall, cpu = time.perf_counter(), time.thread_time()
+        response = client.get(url)
+        cpus.append((time.thread_time() - cpu) * 1000)
+        walls.append((time.perf_counter() - wall) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    queries = _Recorder()
+    with connection.execute_wrapper(queries):
+        client.get(urls[0])
+    slowest = max(queries.calls, key=lambda call: call[0])
+    row = {
+        "label": label,
+        "n": len(walls),
+        "p50": statistics.median(walls),
+        "p95": _percentile(walls, 0.95),
+        "cpu50": statistics.median(cpus),
+        "cpu95": _percentile(cpus, 0.95),
+        "queries": len(queries.calls),
+        "slowest": slowest,
+    }
+    print(
+        f"{label:<34} p50 {row['p50']:6.1f} ms  p95 {row['p95']:6.1f} ms   "
+        f"cpu p50 {row['cpu50']:6.1f}  p95 {row['cpu95']:6.1f}   {row['queries']:>2} queries"
+        + ("" if row["n"] == ARGS.requests else f"   (stopped after {row['n']} requests)"),
+        flush=True,
+    )
+    return row
+
+
+def explain(row: dict) -> None:
+    seconds, sql, params = row["slowest"]
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN ANALYZE "
+    print(f"\n-- {row['label']}: slowest query ({seconds * 1000:.1f} ms)")
+    print(sql[:600])
+    with connection.cursor() as cursor:
+        cursor.execute(prefix + sql, params)
+        for line in cursor.fetchall():
+            print("   ", " | ".join(str(part) for part in line))
+
+
+def main() -> None:
+    engine = "PostgreSQL" if POSTGRES else "SQLite"
+    target = BENCH_NAME if POSTGRES else SQLITE_PATH
+    print(f"{engine} database: {target}")
+    reuse = not FRESH and Ticket.objects.exists()
+    if reuse:
+        print(f"reusing {Ticket.objects.count():,} tickets")
+    else:
+        build()
+    settings.ALLOWED_HOSTS = ["testserver"]
+    agent = get_user_model().objects.get(email="agent0@bench.example")
+    secretary = get_user_model().objects.get(email="mairie@bench.example")
+    sampled = list(
+        Ticket.objects.filter(messages__isnull=False)
+        .distinct()
+        .order_by("pk")
+        .values_list("reference", flat=True)[:SAMPLED]
+    )
+    portal_refs = list(
+        Ticket.objects.filter(member__memberships__user=secretary, messages__isnull=False)
+        .distinct()
+        .values_list("reference", flat=True)
+    )
+    staff, member = Client(), Client()
+    staff.force_login(agent)
+    member.force_login(secretary)
+    queue = reverse("desk:queue")
+    print(f"\n{ARGS.requests} requests per page (after 5 warm-up requests)")
+    rows = [
+        measure("queue: mine (default)", staff, [queue]),
+        measure("queue: unassigned", staff, [f"{queue}?view=unassigned"]),
+        measure("queue: breaching", staff, [f"{queue}?view=breaching"]),
+        measure("queue: all open", staff, [f"{queue}?view=open"]),
+        measure("queue: all, page 200", staff, [f"{queue}?view=all&page=200"]),
+        measure(
+            "ticket page (staff)",
+            staff,
+            [reverse("desk:ticket", args=[ref]) for ref in sampled],
+        ),
+        measure("portal: my requests", member, [reverse("desk-portal:list")]),
+        measure(
+            "portal: ticket page",
+            member,
+            [reverse("desk-portal:ticket", args=[ref]) for ref in portal_refs],
+        ),
+    ]
+    worst = max(rows, key=lambda r: r["p95"])
+    verdict = "met" if worst["p95"] <= 50 else "NOT met"
+    print(f"\ntarget 50 ms p95: {verdict} (worst: {worst['label']}, {worst['p95']:.1f} ms)")
+    if ARGS.explain or worst["p95"] > 50:
+        for row in rows:
+            explain(row)
+    connection.close()
+    if ARGS.keep:
+        print(f"\nkept: --db {target}")
+    elif POSTGRES:
+        _drop_postgres_database()
+    else:
+        SQLITE_PATH.unlink(missing_ok=True)
+        shutil.rmtree(TMP, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
