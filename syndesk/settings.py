@@ -240,9 +240,9 @@ SYNDICATE = {
     "email": env_str("SYNDICATE_EMAIL", "assistance@syndesk.localhost"),
     "president": env_str("SYNDICATE_PRESIDENT", "Antoine DELAUNAY"),
     "president_title": env_str("SYNDICATE_PRESIDENT_TITLE", "Le Président"),
-    "city": env_str("SYNDICATE_CITY", ""),
+    "city": env_str("SYNDICATE_CITY", ""),  # empty: the town after the postal code
     "dpo_email": env_str("SYNDICATE_DPO_EMAIL", ""),  # empty: the desk's address
-    "host": env_str("SYNDICATE_HOST", ""),  # the hosting provider; empty: self-hosted  # empty: the town after the postal code
+    "host": env_str("SYNDICATE_HOST", ""),  # the hosting provider; empty: self-hosted
     "department": env_str("SYNDICATE_DEPARTMENT", "50"),
 }
 # Helpdesk: a ticket from a member whose subscription does not cover the software is either
