@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "syndesk.contracts",
     "syndesk.news",
     "syndesk.desk",
+    "syndesk.kb",
     "syndesk.web",
 ]
 

@@ -7,6 +7,7 @@ from syndesk.catalog.urls import public_urlpatterns as tariff_urlpatterns
 from syndesk.contracts.urls import portal_urlpatterns as contract_portal_urlpatterns
 from syndesk.core.views import AccountActivateView
 from syndesk.desk.urls import portal_urlpatterns as desk_portal_urlpatterns
+from syndesk.kb.urls import public_urlpatterns as kb_public_urlpatterns
 from syndesk.members.urls import portal_urlpatterns
 from syndesk.news.urls import portal_urlpatterns as news_portal_urlpatterns
 from syndesk.news.urls import public_urlpatterns as news_public_urlpatterns
@@ -60,6 +61,8 @@ urlpatterns = [
     path("gestion/actualites/", include("syndesk.news.urls")),
     path("portail/demandes/", include((desk_portal_urlpatterns, "desk-portal"))),
     path("gestion/assistance/", include("syndesk.desk.urls")),
+    path("fiches/", include((kb_public_urlpatterns, "kb-public"))),
+    path("gestion/fiches/", include("syndesk.kb.urls")),
     path("portail/", include((portal_urlpatterns, "member-portal"))),
     path("portail/contrat/", include((contract_portal_urlpatterns, "contract-portal"))),
     path("gestion/adherents/", include("syndesk.members.urls")),

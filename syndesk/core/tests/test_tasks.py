@@ -7,6 +7,9 @@ from syndesk.members.services import invite_member_user
 pytestmark = pytest.mark.django_db
 
 
+# The worker closes its database connection when it stops, as a real process does: the test
+# needs real commits (transaction=True) rather than a wrapping transaction.
+@pytest.mark.django_db(transaction=True)
 def test_mail_waits_in_the_database_queue_until_a_worker_runs(
     settings, billing, member_a, django_capture_on_commit_callbacks
 ):

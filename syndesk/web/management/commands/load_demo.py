@@ -4,6 +4,7 @@ from django.db import transaction
 from syndesk.catalog.demo import load_catalog_demo
 from syndesk.contracts.demo import load_contracts_demo
 from syndesk.desk.demo import load_desk_demo
+from syndesk.kb.demo import load_kb_demo
 from syndesk.members.demo import load_demo
 from syndesk.news.demo import load_news_demo
 
@@ -23,6 +24,7 @@ class Command(BaseCommand):
             contracts = load_contracts_demo()
             news = load_news_demo()
             desk = load_desk_demo()  # after contracts: entitlement follows the subscriptions
+            kb = load_kb_demo()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {members['members']} members, {members['users']} users, "
@@ -32,6 +34,7 @@ class Command(BaseCommand):
                 f"{contracts['quotes']} quotes, {contracts['orders']} purchase orders, "
                 f"{contracts['requests']} requests ({contracts['open_requests']} open), "
                 f"{contracts['terminations']} termination in progress; "
-                f"{news['notices']} new notices; {desk['tickets']} tickets, {desk['calls']} calls."
+                f"{news['notices']} new notices; {desk['tickets']} tickets, "
+                f"{desk['calls']} calls; {kb['sheets']} practical sheets."
             )
         )

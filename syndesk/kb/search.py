@@ -1,0 +1,237 @@
+"""French full-text search over practical sheets, with the same behaviour on SQLite and
+PostgreSQL.
+
+Both back ends apply one light French stemmer (`stem`, below) to the query, and match each
+query stem as a *prefix* of the indexed words, all query words being required:
+
+* SQLite: an FTS5 table `kb_sheet_fts` (tokenizer ``unicode61 remove_diacritics 2``) holds
+  the stemmed title, summary and body of every sheet; the services keep it in sync
+  (`index_sheet` / `unindex_sheet`). Each query token is quoted, so FTS5 operators, quotes
+  and brackets typed by a user are plain text. Ranked by bm25 with weights 10/4/1.
+* PostgreSQL: a `SearchVector` over ``unaccent(title)`` (A), summary (B) and body (C) with
+  the ``french`` configuration, stored on the sheet by the services (GIN index), queried
+  with the word itself (``french``) OR its light stem as a prefix (``simple``), ranked
+  with `SearchRank`. When that finds nothing, an accent-insensitive ``contains`` of the
+  stems in the title and summary is the fallback.
+
+Snippets are built in Python from the Markdown-free text, identically on both back ends:
+the text is escaped first, and only our own ``<mark>`` tags are added.
+
+The stemmer (`stem`) is deliberately small: lower-case, accents removed, then the longest
+of a few common French endings is cut, provided at least 4 letters remain:
+-issions/-ission/-ettre/-ettent (transmission, transmettre: "transm"), -ations/-ation,
+-ements/-ement, -iques/-ique, -euses/-euse, -eurs/-eur, -ions, -ent, -er, -ez, -es, -e, -s.
+So "télétransmission", "teletransmettre" and "télétransmis" share "teletransm"; "factures"
+and "facturation" share "factur".
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import F, Func, Q, TextField, Value
+from django.db.models.functions import Coalesce, Lower
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+SUFFIXES = sorted(
+    [
+        "issions", "ission", "ettre", "ettent", "ations", "ation", "ements", "ement",
+        "iques", "ique", "euses", "euse", "eurs", "eur", "ions", "ent", "er", "ez",
+        "es", "e", "s", "is",
+    ],
+    key=len,
+    reverse=True,
+)  # fmt: skip
+MIN_STEM = 4
+MAX_TOKENS = 12  # longer queries are cut: a sentence pasted in the box stays cheap
+FTS_TABLE = "kb_sheet_fts"
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def stem(word: str) -> str:
+    """The light stem of one word (see the module docstring)."""
+    word = strip_accents(word.lower())
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
+            return word[: -len(suffix)]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """Plain words of `text`: anything but letters and digits is a separator."""
+    return [w for w in WORD.findall(text.replace("_", " ")) if w]
+
+
+def normalise(text: str) -> str:
+    """The indexed form of a text: its stems separated by spaces."""
+    return " ".join(stem(w) for w in words(text))
+
+
+def query_stems(query: str) -> list[str]:
+    seen: list[str] = []
+    for word in words(query):
+        s = stem(word)
+        if s not in seen:
+            seen.append(s)
+    return seen[:MAX_TOKENS]
+
+
+def plain_text(markdown_source: str) -> str:
+    """Markdown source without its markup, for indexing and snippets."""
+    text = re.sub(r"```.*?```", " ", markdown_source, flags=re.DOTALL)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: their text
+    text = re.sub(r"<[^>]+>", " ", text)  # raw HTML tags
+    text = re.sub(r"[#*_`>|~-]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# Index maintenance (SQLite) -------------------------------------------------------------
+
+
+def _is_sqlite() -> bool:
+    return connection.vendor == "sqlite"
+
+
+def _unaccent(expr):
+    return Func(expr, function="unaccent", output_field=TextField())
+
+
+def _vector():
+    from django.contrib.postgres.search import SearchVector
+
+    return (
+        SearchVector(_unaccent(Coalesce(F("title"), Value(""))), config="french", weight="A")
+        + SearchVector(_unaccent(Coalesce(F("summary"), Value(""))), config="french", weight="B")
+        + SearchVector(_unaccent(Coalesce(F("body"), Value(""))), config="french", weight="C")
+    )
+
+
+def index_sheet(sheet) -> None:
+    """Put the sheet's current text in the index: SQLite's FTS5 table, or the sheet's
+    stored tsvector on PostgreSQL (a GIN index serves it)."""
+    if not _is_sqlite():
+        type(sheet).objects.filter(pk=sheet.pk).update(search_vector=_vector())
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [sheet.pk])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE} (rowid, title, summary, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [
+                sheet.pk,
+                normalise(sheet.title),
+                normalise(sheet.summary),
+                normalise(plain_text(sheet.body)),
+            ],
+        )
+
+
+def unindex_sheet(pk: int) -> None:
+    if _is_sqlite():
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [pk])  # noqa: S608
+
+
+# Searching ------------------------------------------------------------------------------
+
+
+@dataclass
+class Hit:
+    sheet: object
+    rank: float
+    snippet: SafeString
+
+
+def _fts5_ids(stems: list[str]) -> list[int]:
+    # Stems hold only letters and digits; quoting each one makes it a literal token for
+    # FTS5 (never an operator such as AND, NEAR, "-" or a column filter).
+    match = " AND ".join(f'"{s}"*' for s in stems)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+            f" ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0) LIMIT 500",
+            [match],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _postgres_ranked(queryset, query_text: str, stems: list[str], limit: int) -> list:
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    query = None
+    for word, s in zip(_query_words(query_text), stems, strict=False):
+        either = SearchQuery(strip_accents(word.lower()), config="french")
+        # The raw tsquery syntax only ever receives ASCII letters and digits.
+        prefix = re.sub(r"[^a-z0-9]", "", s)
+        if prefix:
+            either |= SearchQuery(f"{prefix}:*", config="simple", search_type="raw")
+        query = either if query is None else query & either
+    ranked = list(
+        queryset.filter(search_vector__matches=query)
+        .annotate(kb_rank=SearchRank(F("search_vector"), query))
+        .order_by("-kb_rank", "title", "pk")[:limit]
+    )
+    if ranked:
+        return ranked
+    # Fallback: the stems anywhere in the accent-free title or summary (a word cut in the
+    # middle...). The body is left out: scanning it would defeat the index.
+    condition = Q()
+    annotations = {f"kb_{name}": Lower(_unaccent(F(name))) for name in ("title", "summary")}
+    for s in stems:
+        condition &= Q(kb_title__contains=s) | Q(kb_summary__contains=s)
+    return list(queryset.annotate(**annotations).filter(condition).order_by("title", "pk")[:limit])
+
+
+def _query_words(query_text: str) -> list[str]:
+    # Words in the order of their first distinct stem (zip with query_stems()).
+    seen, result = set(), []
+    for word in words(query_text):
+        s = stem(word)
+        if s not in seen:
+            seen.add(s)
+            result.append(word)
+    return result[:MAX_TOKENS]
+
+
+def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
+    """The sheets of `queryset` matching `query_text`, best first, with a snippet each.
+    A query without any word (only punctuation, quotes, operators) matches nothing."""
+    stems = query_stems(query_text)
+    if not stems:
+        return []
+    if _is_sqlite():
+        ids = _fts5_ids(stems)
+        by_id = {s.pk: s for s in queryset.filter(pk__in=ids)}
+        ordered = [by_id[pk] for pk in ids if pk in by_id][:limit]
+        return [Hit(s, float(len(ordered) - i), snippet(s, stems)) for i, s in enumerate(ordered)]
+    ranked = _postgres_ranked(queryset, query_text, stems, limit)
+    return [Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems)) for s in ranked]
+
+
+def snippet(sheet, stems: list[str], *, width: int = 30) -> SafeString:
+    """Up to `width` words of the summary or body around the first match, the matching
+    words in <mark>. Escaped before marking: no text of the sheet becomes markup."""
+    for source in (sheet.summary, plain_text(sheet.body)):
+        tokens = source.split()
+        for index, token in enumerate(tokens):
+            if _matches(token, stems):
+                start = max(0, index - width // 3)
+                window = tokens[start : start + width]
+                parts = [
+                    f"<mark>{escape(t)}</mark>" if _matches(t, stems) else str(escape(t))
+                    for t in window
+                ]
+                prefix = "… " if start > 0 else ""
+                suffix = " …" if start + width < len(tokens) else ""
+                return mark_safe(prefix + " ".join(parts) + suffix)
+    return mark_safe(escape(" ".join((sheet.summary or plain_text(sheet.body)).split()[:width])))
+
+
+def _matches(token: str, stems: list[str]) -> bool:
+    return any(stem(w).startswith(s) for w in words(token) for s in stems)

@@ -1,0 +1,350 @@
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.http import require_GET
+
+from syndesk.catalog.models import Software
+from syndesk.core.audit import history_of
+from syndesk.core.documents import render_pdf
+from syndesk.core.markdown import render_markdown
+from syndesk.core.permissions import StaffPermissionMixin
+
+from . import search, services
+from .forms import AttachmentForm, SheetFilterForm, SheetForm, StaffSheetFilterForm
+from .models import Attachment, Sheet, SheetSlug, Tag
+
+PAGE_SIZE = 25
+
+
+def _with_relations(queryset):
+    return queryset.prefetch_related(
+        Prefetch("software", queryset=Software.objects.only("pk", "name")), "tags"
+    )
+
+
+def _filtered(queryset, form):
+    """Apply the software and tag filters of a valid filter form."""
+    form.is_valid()  # a bad filter value is dropped (and shown as an error), not the rest
+    data = form.cleaned_data
+    if data.get("logiciel"):
+        queryset = queryset.filter(software=data["logiciel"])
+    if data.get("mot"):
+        queryset = queryset.filter(tags=data["mot"])
+    if data.get("etat"):
+        queryset = queryset.filter(status=data["etat"])
+    if data.get("visibilite"):
+        queryset = queryset.filter(visibility=data["visibilite"])
+    return queryset, data.get("q", "").strip()
+
+
+def _form_error(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+# Staff -----------------------------------------------------------------------------------
+
+
+class SheetListView(StaffPermissionMixin, View):
+    permission_required = "kb.view_sheet"
+
+    def get(self, request):
+        form = StaffSheetFilterForm(request.GET)
+        queryset, q = _filtered(_with_relations(Sheet.objects.all()), form)
+        hits = search.search_sheets(queryset, q) if q else None
+        page = (
+            None
+            if q
+            else Paginator(queryset.order_by("title", "pk"), PAGE_SIZE).get_page(
+                request.GET.get("page")
+            )
+        )
+        query = request.GET.copy()
+        query.pop("page", None)
+        return render(
+            request,
+            "kb/staff_list.html",
+            {"form": form, "hits": hits, "q": q, "page": page, "query": query.urlencode()},
+        )
+
+
+class SheetDetailView(StaffPermissionMixin, View):
+    permission_required = "kb.view_sheet"
+
+    def get(self, request, pk):
+        sheet = get_object_or_404(_with_relations(Sheet.objects.all()), pk=pk)
+        return render(
+            request,
+            "kb/staff_detail.html",
+            {
+                "sheet": sheet,
+                "body_html": render_markdown(sheet.body),
+                "attachments": sheet.attachments.all(),
+                "revisions": sheet.revisions.select_related("author"),
+                "attachment_form": AttachmentForm(),
+                "history": history_of(sheet)[:30],
+            },
+        )
+
+
+class SheetFormView(StaffPermissionMixin, View):
+    """Write a sheet (no pk) or edit one; the "Aperçu" button shows the rendered body
+    without saving."""
+
+    def get_permission_required(self):
+        return ["kb.change_sheet" if "pk" in self.kwargs else "kb.add_sheet"]
+
+    def _render(self, request, form, preview=None):
+        return render(request, "kb/staff_form.html", {"form": form, "preview": preview})
+
+    def get(self, request, pk=None):
+        sheet = get_object_or_404(Sheet, pk=pk) if pk else None
+        return self._render(request, SheetForm(instance=sheet))
+
+    def post(self, request, pk=None):
+        sheet = get_object_or_404(Sheet, pk=pk) if pk else None
+        form = SheetForm(request.POST, instance=sheet)
+        if "preview" in request.POST:
+            return self._render(request, form, render_markdown(request.POST.get("body", "")))
+        if not form.is_valid():
+            return self._render(request, form)
+        data = form.cleaned_data
+        fields = {
+            "title": data["title"],
+            "summary": data["summary"],
+            "body": data["body"],
+            "visibility": data["visibility"],
+            "software": data["software"],
+            "versions": data["versions"],
+            "tags": data["tag_names"],
+        }
+        try:
+            if sheet is None:
+                sheet = services.create_sheet(**fields, created_by=request.user)
+                messages.success(request, _("Brouillon enregistré."))
+            else:
+                sheet = services.update_sheet(
+                    sheet=sheet, slug=data.get("slug") or None, changed_by=request.user, **fields
+                )
+                messages.success(request, _("Fiche enregistrée."))
+        except ValidationError as exc:
+            _form_error(form, exc)
+            return self._render(request, form)
+        return redirect("kb:detail", pk=sheet.pk)
+
+
+class _SheetActionView(StaffPermissionMixin, View):
+    permission_required = "kb.publish_sheet"
+
+    def post(self, request, pk):
+        sheet = get_object_or_404(Sheet, pk=pk)
+        try:
+            message = self.act(request, sheet)
+        except services.SheetRefused as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, message)
+        return redirect("kb:detail", pk=sheet.pk)
+
+
+class SheetPublishView(_SheetActionView):
+    def act(self, request, sheet):
+        services.publish_sheet(sheet=sheet, published_by=request.user)
+        return _("Fiche publiée.")
+
+
+class SheetUnpublishView(_SheetActionView):
+    def act(self, request, sheet):
+        services.unpublish_sheet(sheet=sheet, unpublished_by=request.user)
+        return _("Fiche retirée du site.")
+
+
+class AttachmentAddView(StaffPermissionMixin, View):
+    permission_required = "kb.add_attachment"
+
+    def post(self, request, pk):
+        sheet = get_object_or_404(Sheet, pk=pk)
+        form = AttachmentForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, _("Choisissez un fichier."))
+        else:
+            try:
+                services.add_attachment(
+                    sheet=sheet, upload=form.cleaned_data["file"], uploaded_by=request.user
+                )
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+            else:
+                messages.success(request, _("Pièce jointe ajoutée."))
+        return redirect("kb:detail", pk=sheet.pk)
+
+
+class AttachmentDeleteView(StaffPermissionMixin, View):
+    permission_required = "kb.delete_attachment"
+
+    def post(self, request, pk, attachment):
+        attachment = get_object_or_404(Attachment, pk=attachment, sheet_id=pk)
+        services.delete_attachment(attachment=attachment, deleted_by=request.user)
+        messages.success(request, _("Pièce jointe supprimée."))
+        return redirect("kb:detail", pk=pk)
+
+
+class RevisionDiffView(StaffPermissionMixin, View):
+    """The changes between two revisions (by default: the previous one and the latest)."""
+
+    permission_required = "kb.view_revision"
+
+    def get(self, request, pk):
+        sheet = get_object_or_404(Sheet, pk=pk)
+        revisions = list(sheet.revisions.select_related("author").order_by("number"))
+        by_number = {r.number: r for r in revisions}
+
+        def pick(name, default):
+            value = request.GET.get(name, "")
+            return by_number.get(int(value)) if value.isdigit() else default
+
+        new = pick("a", revisions[-1] if revisions else None)
+        old = pick("de", by_number.get(new.number - 1) if new else None)
+        lines = [] if new is None or old is None else services.revision_diff(old, new)
+        return render(
+            request,
+            "kb/staff_diff.html",
+            {"sheet": sheet, "old": old, "new": new, "lines": lines, "revisions": revisions},
+        )
+
+
+# Public pages ----------------------------------------------------------------------------
+
+
+def _public_sheet(request, slug, *, url_name, extra=()):
+    """The published sheet at `slug` if the visitor may read it. A former slug answers a
+    permanent redirect; a sheet the visitor may not read sends an anonymous visitor to the
+    login page (its title appears nowhere) and is absent for anybody else."""
+    sheet = Sheet.objects.filter(slug=slug).first()
+    moved = False
+    if sheet is None:
+        old = SheetSlug.objects.filter(slug=slug).select_related("sheet").first()
+        if old is None:
+            raise Http404
+        sheet, moved = old.sheet, True
+    if not sheet.is_published:
+        raise Http404
+    if not Sheet.objects.visible_to(request.user).filter(pk=sheet.pk).exists():
+        if not request.user.is_authenticated:
+            return None, redirect_to_login(request.get_full_path())
+        raise Http404
+    if moved:
+        return None, redirect(reverse(url_name, args=[sheet.slug, *extra]), permanent=True)
+    return sheet, None
+
+
+@require_GET
+def public_list(request):
+    visible = _with_relations(Sheet.objects.visible_to(request.user))
+    tags = Tag.objects.filter(sheets__in=Sheet.objects.visible_to(request.user)).distinct()
+    form = SheetFilterForm(request.GET, tags=tags)
+    queryset, q = _filtered(visible, form)
+    context = {"form": form, "q": q}
+    if q:
+        context["hits"] = search.search_sheets(queryset, q)
+    else:
+        sheets = list(queryset.order_by("title", "pk"))
+        groups: dict = {}
+        general = []
+        for sheet in sheets:
+            software = list(sheet.software.all())
+            if not software:
+                general.append(sheet)
+            for item in software:
+                groups.setdefault(item, []).append(sheet)
+        context["groups"] = sorted(groups.items(), key=lambda pair: pair[0].name.lower())
+        context["general"] = general
+        context["count"] = len(sheets)
+    return render(request, "kb/public_list.html", context)
+
+
+@require_GET
+def public_detail(request, slug):
+    sheet, response = _public_sheet(request, slug, url_name="kb-public:detail")
+    if response is not None:
+        return response
+    return render(
+        request,
+        "kb/public_detail.html",
+        {
+            "sheet": sheet,
+            "body_html": render_markdown(sheet.body),
+            "attachments": sheet.attachments.all(),
+            "software": sheet.software.order_by("name"),
+            "versions": sheet.versions.select_related("software"),
+            "tags": sheet.tags.all(),
+        },
+    )
+
+
+@require_GET
+def public_print(request, slug):
+    sheet, response = _public_sheet(request, slug, url_name="kb-public:print")
+    if response is not None:
+        return response
+    return render(
+        request,
+        "kb/print.html",
+        {"sheet": sheet, "body_html": render_markdown(sheet.body)},
+    )
+
+
+@require_GET
+def public_pdf(request, slug):
+    sheet, response = _public_sheet(request, slug, url_name="kb-public:pdf")
+    if response is not None:
+        return response
+    pdf = render_pdf(
+        "kb/sheet_pdf.html",
+        {
+            "sheet": sheet,
+            "body_html": render_markdown(sheet.body),
+            "software": list(sheet.software.order_by("name")),
+        },
+    )
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{sheet.slug[:80]}.pdf"'
+    return response
+
+
+@require_GET
+def attachment_file(request, slug, pk):
+    """An attachment, for whoever may read its sheet (staff with the permission also for a
+    draft, from the back office)."""
+    if request.user.has_perm("kb.view_sheet") and request.user.is_staff:
+        sheet = Sheet.objects.filter(slug=slug).first()
+        if sheet is None:
+            old = SheetSlug.objects.filter(slug=slug).select_related("sheet").first()
+            sheet = old.sheet if old else None
+        if sheet is None:
+            raise Http404
+    else:
+        sheet, response = _public_sheet(request, slug, url_name="kb-public:attachment", extra=(pk,))
+        if response is not None:
+            return response
+    attachment = get_object_or_404(Attachment, pk=pk, sheet=sheet)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=attachment.kind == Attachment.Kind.PDF,
+        filename=attachment.name,
+    )
