@@ -33,6 +33,23 @@ def _fast_and_quiet(settings, tmp_path):
 
 
 @pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # The desk's users are French public servants; an English test opens its own context.
+    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
+
+
+@pytest.fixture
+def page(page):
+    """pytest-playwright's page, failing fast, and failing on script errors and CSP
+    violations."""
+    from syndesk.core.testing import watch_console
+
+    problems = watch_console(page)
+    yield page
+    assert problems == []
+
+
+@pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {
         **browser_type_launch_args,

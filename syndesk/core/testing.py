@@ -49,3 +49,21 @@ def count_queries(func: Callable[[], object]) -> int:
     with CaptureQueriesContext(connection) as ctx:
         func()
     return len(ctx.captured_queries)
+
+
+def watch_console(page) -> list[str]:
+    """Collect a Playwright page's script errors and CSP violations (reported as console
+    errors); a browser test asserts the list is empty at the end. Missing resources (the
+    favicon, a deliberate 403) are not script errors."""
+    problems: list[str] = []
+    page.set_default_timeout(5_000)
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    return problems

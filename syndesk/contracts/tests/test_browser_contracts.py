@@ -18,6 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from syndesk.catalog.models import Deliberation, Offer, TariffGrid
 from syndesk.contracts import rules, services
 from syndesk.core.formats import long_date
+from syndesk.core.testing import watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -25,34 +26,6 @@ PASSWORD = "correct-horse-battery"
 SIGNED_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 SUPPORT = "Assistance logiciels métiers et dématérialisation"
 SUPPORT_CHOICE = f"{SUPPORT} — assistance (abonnement annuel)"
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 800}}
-
-
-def watch(page: Page) -> list[str]:
-    """Collect script errors and CSP violations (reported as console errors) of `page`."""
-    problems: list[str] = []
-    page.set_default_timeout(5_000)
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    return problems
-
-
-@pytest.fixture
-def page(page: Page):
-    problems = watch(page)
-    yield page
-    assert problems == []
 
 
 @pytest.fixture(autouse=True)
@@ -289,7 +262,7 @@ def test_billing_officer_takes_a_member_from_request_to_subscription_and_member_
     context = browser.new_context(**browser_context_args)
     try:
         portal = context.new_page()
-        problems = watch(portal)
+        problems = watch_console(portal)
         log_in(portal, live_server, alice.email)
         expect(portal).to_have_url(f"{live_server.url}/portail/")
         nav(portal, "Mon contrat").click()

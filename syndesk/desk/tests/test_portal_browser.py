@@ -17,29 +17,6 @@ pytestmark = pytest.mark.browser
 PASSWORD = "correct-horse-battery"
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 900}}
-
-
-@pytest.fixture
-def page(page: Page):
-    """Fail fast, and fail on script errors and CSP violations (as test_browser_desk)."""
-    page.set_default_timeout(5_000)
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    yield page
-    assert problems == []
-
-
 def log_in(page: Page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(email)

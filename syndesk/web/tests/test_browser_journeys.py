@@ -16,30 +16,6 @@ OPEN = "L'assistance est ouverte."
 CLOSED = re.compile(r"^L'assistance est fermée\.\s+Réouverture le \w+ \d{1,2} \w+ à \d{2}h\d{2}\.$")
 
 
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    # The desk's users are French public servants; see test_english_browser_* for the rest.
-    return {**browser_context_args, "locale": "fr-FR", "viewport": {"width": 1280, "height": 800}}
-
-
-@pytest.fixture
-def page(page: Page):
-    """The plugin's page, failing fast, and failing on script errors and CSP violations."""
-    page.set_default_timeout(5_000)
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text)
-            if msg.type == "error" and not msg.text.startswith("Failed to load resource")
-            else None
-        ),
-    )
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    yield page
-    assert problems == []
-
-
 def field(page: Page, label: str):
     """A form control by its label, which Django suffixes with " :" in French."""
     return page.get_by_label(re.compile(rf"^{re.escape(label)}\s*:?$"))
