@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from syndesk.core.testing import count_queries
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("syndesk.web.tests.site_urls_for_tests")]
+pytestmark = pytest.mark.django_db
 
 PAGES = ["site:how-to-order", "site:legal-notice", "site:privacy", "site:accessibility"]
 
