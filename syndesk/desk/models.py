@@ -169,7 +169,10 @@ class TicketQuerySet(MemberScopedQuerySet):
     member_path = "member"
 
     def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
+        # The stored ``open_flag`` column, not ``status IN (...)``: SQLite gets the statuses
+        # as bound parameters and then never uses an index for the condition (2-3 s with
+        # 1,000,000 tickets); an equality on the leading column of an index works.
+        return self.filter(open_flag=True)
 
     def for_list(self):
         """What a list row shows, in one query (no per-row queries)."""
@@ -326,6 +329,12 @@ class Ticket(models.Model):
     created_at = models.DateTimeField(_("ouverte le"))
     updated_at = models.DateTimeField(_("mise à jour le"), auto_now=True)
 
+    # status IN OPEN_STATUSES, stored by the database (read by the queue indexes; the
+    # ``is_open`` property stays the in-memory answer, current before a save).
+    open_flag = models.GeneratedField(
+        expression=_OPEN, output_field=models.BooleanField(), db_persist=True
+    )
+
     objects = TicketQuerySet.as_manager()
 
     class Meta:
@@ -334,19 +343,18 @@ class Ticket(models.Model):
         ordering = ["-created_at", "-pk"]
         permissions = [("view_desk_reports", _("Consulter les statistiques de l'assistance"))]
         indexes = [
-            # Queues read open tickets by due date; partial indexes keep them small and
-            # ordered whatever the number of closed tickets (1,000,000+).
-            models.Index(fields=["resolution_due", "id"], condition=_OPEN, name="desk_open_due"),
+            # Queues read open tickets by due date: indexes led by the stored ``open_flag``
+            # (an equality SQLite can use with a bound parameter, unlike a partial index on
+            # ``status IN (...)``) stay ordered whatever the number of closed tickets.
+            models.Index(fields=["open_flag", "resolution_due", "id"], name="desk_open_due"),
             models.Index(
-                fields=["assignee", "resolution_due"], condition=_OPEN, name="desk_open_assignee"
+                fields=["open_flag", "assignee", "resolution_due", "id"],
+                name="desk_open_assignee",
             ),
+            models.Index(fields=["open_flag", "first_response_due"], name="desk_open_first_due"),
             models.Index(
-                fields=["first_response_due"],
-                condition=_OPEN & Q(first_responded_at__isnull=True),
-                name="desk_open_first_due",
-            ),
-            models.Index(
-                fields=["software", "resolution_due"], condition=_OPEN, name="desk_open_software"
+                fields=["open_flag", "software", "resolution_due", "id"],
+                name="desk_open_software",
             ),
             models.Index(fields=["member", "-created_at"], name="desk_member_created"),
             models.Index(fields=["software", "-created_at"], name="desk_software_created"),

@@ -1442,7 +1442,7 @@ def queue(
     elif view == "open":
         qs = qs.open()
     elif view == "waiting":
-        qs = qs.filter(status__in=WAITING_STATUSES)
+        qs = qs.open().filter(status__in=WAITING_STATUSES)
     elif view == "resolved":
         qs = qs.filter(status=Status.RESOLVED)
     elif view == "closed":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -189,13 +190,53 @@ def clock_badge(clock: rules.Clock, label: str = "") -> Badge | None:
     return Badge(str(state), text, label, clock.due)
 
 
-def sla_summary(clocks: dict[str, rules.Clock]) -> Badge | None:
-    """The one badge of a queue row: the most pressing running clock, else the resolution."""
+def sla_summary(clocks: dict[str, rules.Clock], labels: dict | None = None) -> Badge | None:
+    """The one badge of a queue row: the most pressing running clock, else the resolution.
+    ``labels``: the clock labels already translated (a page translates them once)."""
+    labels = labels or _CLOCK_LABELS
     running = [(name, c) for name, c in clocks.items() if c.state in _SEVERITY]
     if running:
         name, clock = min(running, key=lambda item: _SEVERITY[item[1].state])
-        return clock_badge(clock, _CLOCK_LABELS[name])
-    return clock_badge(clocks["resolution"], _CLOCK_LABELS["resolution"])
+        return clock_badge(clock, labels[name])
+    return clock_badge(clocks["resolution"], labels["resolution"])
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """A queue row with its per-row texts ready: the template translates nothing per row."""
+
+    ticket: Ticket
+    badge: Badge | None
+    url: str
+    select_label: str
+    priority: str
+    status: str
+
+
+def _queue_rows(tickets, sla: _SlaContext) -> list[QueueRow]:
+    """The rows of a queue page; constant labels are translated once per page, not per row
+    (~1,100 gettext calls for 50 rows otherwise), links built from one reversed URL."""
+    clock_labels = {name: str(label) for name, label in _CLOCK_LABELS.items()}
+    priorities = {value: str(label) for value, label in Priority.choices}
+    statuses = {value: str(label) for value, label in Status.choices}
+    # blocktranslate's msgid, as {% blocktranslate with ref=... %}Sélectionner {{ ref }}.
+    select = _("Sélectionner %(ref)s")
+    head, tail = reverse("desk:ticket", kwargs={"reference": "__ref__"}).split("__ref__")
+    return [
+        QueueRow(
+            ticket,
+            sla_summary(sla.clocks(ticket), clock_labels),
+            head + quote(ticket.reference, safe=_URL_SAFE) + tail,
+            select % {"ref": ticket.reference},
+            priorities.get(ticket.priority, ticket.priority),
+            statuses.get(ticket.status, ticket.status),
+        )
+        for ticket in tickets
+    ]
+
+
+# What reverse() leaves unquoted in a path argument (django.urls.resolvers).
+_URL_SAFE = "/~:@!$&'()*+,;="
 
 
 class _SlaContext:
@@ -254,7 +295,7 @@ class QueueView(StaffPermissionMixin, View):
         if data.get("adherent"):
             tickets = tickets.filter(member__in=Member.objects.search(data["adherent"]))
         page = _slice(tickets, _page_number(request))
-        rows = [(ticket, sla_summary(sla.clocks(ticket))) for ticket in page.rows]
+        rows = _queue_rows(page.rows, sla)
 
         query = request.GET.copy()
         query.pop("page", None)
@@ -270,6 +311,7 @@ class QueueView(StaffPermissionMixin, View):
             "member": member,
             "page": page,
             "rows": rows,
+            "labels": {"not_entitled": _("non couverte"), "nobody": _("personne")},
             "query": query.urlencode(),
             "tab_query": tab_query.urlencode(),
             "bulk_form": BulkAssignForm(user=request.user) if can_assign else None,

@@ -46,7 +46,7 @@ def now_ticket(member_a, gisele, emagnus, subscription, agent):
 
 
 def refs(response) -> list[str]:
-    return [ticket.reference for ticket, _badge in response.context["rows"]]
+    return [row.ticket.reference for row in response.context["rows"]]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,8 @@ def test_sla_badges_say_the_state(signed_in, now_ticket, agent, member_a):
     paused = now_ticket()
     services.pause_sla(ticket=paused, reason="Attente de la capture", by=agent)
     rows = {
-        t.reference: badge for t, badge in signed_in.get(QUEUE, {"view": "open"}).context["rows"]
+        row.ticket.reference: row.badge
+        for row in signed_in.get(QUEUE, {"view": "open"}).context["rows"]
     }
     assert rows[ticket.reference].state == "breached"
     assert rows[ticket.reference].text.startswith("en retard")
