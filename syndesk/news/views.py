@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from syndesk.catalog.models import Software
 from syndesk.core.audit import history_of
+from syndesk.core.forms import apply_service_error
 from syndesk.core.models import ClosureDay
 from syndesk.core.permissions import MemberUserMixin, StaffPermissionMixin
 from syndesk.core.scoping import get_visible_or_404
@@ -51,15 +52,6 @@ def _with_software(queryset):
     return queryset.prefetch_related(
         Prefetch("software", queryset=Software.objects.only("pk", "name"))
     )
-
-
-def _form_error(form, exc: ValidationError) -> None:
-    """Attach a service's ValidationError to the form fields it names."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 # Staff -----------------------------------------------------------------------------------
@@ -148,7 +140,7 @@ class NoticeFormView(StaffPermissionMixin, View):
                 )
                 messages.success(request, _("Avis enregistré."))
         except ValidationError as exc:
-            _form_error(form, exc)
+            apply_service_error(form, exc)
             return self._render(request, form)
         return redirect("news:detail", pk=notice.pk)
 
@@ -245,7 +237,7 @@ class NoticeCloseView(StaffPermissionMixin, View):
             except services.NoticeRefused as exc:
                 form.add_error(None, str(exc))
             except ValidationError as exc:
-                _form_error(form, exc)
+                apply_service_error(form, exc)
             else:
                 messages.success(request, _("Avis clos."))
                 return redirect("news:detail", pk=notice.pk)
