@@ -83,6 +83,10 @@ INSTALLED_APPS = [
     "syndesk.news",
     "syndesk.desk",
     "syndesk.kb",
+    "syndesk.billing",
+    "syndesk.remote",
+    "syndesk.inventory",
+    "syndesk.ops",
     "syndesk.web",
 ]
 

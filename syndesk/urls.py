@@ -3,14 +3,17 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from syndesk.billing.urls import portal_urlpatterns as billing_portal_urlpatterns
 from syndesk.catalog.urls import public_urlpatterns as tariff_urlpatterns
 from syndesk.contracts.urls import portal_urlpatterns as contract_portal_urlpatterns
 from syndesk.core.views import AccountActivateView
 from syndesk.desk.urls import portal_urlpatterns as desk_portal_urlpatterns
+from syndesk.inventory.urls import portal_urlpatterns as inventory_portal_urlpatterns
 from syndesk.kb.urls import public_urlpatterns as kb_public_urlpatterns
 from syndesk.members.urls import portal_urlpatterns
 from syndesk.news.urls import portal_urlpatterns as news_portal_urlpatterns
 from syndesk.news.urls import public_urlpatterns as news_public_urlpatterns
+from syndesk.remote.urls import portal_urlpatterns as remote_portal_urlpatterns
 
 auth_patterns = [
     path(
@@ -68,6 +71,13 @@ urlpatterns = [
     path("gestion/adherents/", include("syndesk.members.urls")),
     path("gestion/catalogue/", include("syndesk.catalog.urls")),
     path("gestion/contrats/", include("syndesk.contracts.urls")),
+    path("portail/factures/", include((billing_portal_urlpatterns, "billing-portal"))),
+    path("gestion/facturation/", include("syndesk.billing.urls")),
+    path("portail/telemaintenance/", include((remote_portal_urlpatterns, "remote-portal"))),
+    path("gestion/telemaintenance/", include("syndesk.remote.urls")),
+    path("portail/parc/", include((inventory_portal_urlpatterns, "inventory-portal"))),
+    path("gestion/parc/", include("syndesk.inventory.urls")),
+    path("", include("syndesk.ops.urls")),
     path("gestion/", include("syndesk.core.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

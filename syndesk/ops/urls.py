@@ -1,0 +1,3 @@
+app_name = "ops"
+# Operational endpoints (health check), mounted at the site root.
+urlpatterns: list = []
