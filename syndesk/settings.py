@@ -6,6 +6,7 @@ process at start-up rather than misbehaving later.
 """
 
 import os
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import dj_database_url
@@ -51,6 +52,14 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_decimal(name: str, default: str) -> Decimal:
+    raw = os.environ.get(name) or default
+    try:
+        return Decimal(raw.strip().replace(",", "."))
+    except InvalidOperation as exc:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}") from exc
 
 
 DEBUG = env_bool("DEBUG", False)
@@ -249,6 +258,9 @@ SYNDICATE = {
     "dpo_email": env_str("SYNDICATE_DPO_EMAIL", ""),  # empty: the desk's address
     "host": env_str("SYNDICATE_HOST", ""),  # the hosting provider; empty: self-hosted
     "department": env_str("SYNDICATE_DEPARTMENT", "50"),
+    # Printed on invoices (seller's SIRET; VAT number only if the syndicate is liable to VAT).
+    "siret": env_str("SYNDICATE_SIRET", "25500123200016"),
+    "vat_number": env_str("SYNDICATE_VAT_NUMBER", ""),
 }
 # Helpdesk: a ticket from a member whose subscription does not cover the software is either
 # accepted with a warning ("warn") or refused with the reason ("refuse").
@@ -260,6 +272,20 @@ DESK_AUTO_CLOSE_DAYS = env_int("DESK_AUTO_CLOSE_DAYS", 7)
 
 # French public holidays; "57", "67", "68" or "Alsace-Moselle" add Good Friday and 26 December.
 HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "")
+
+# Billing. Late-payment interest = BILLING_ECB_RATE (the ECB main refinancing rate, in %) +
+# BILLING_LATE_INTEREST_POINTS; BILLING_RECOVERY_INDEMNITY is the flat recovery indemnity.
+# An invoiced period cut short by a termination gets a pro-rata credit note only when
+# BILLING_CREDIT_ON_TERMINATION is on (DOMAIN.md §7). A reminder is due
+# BILLING_REMINDER_AFTER_DAYS after the due date, then every BILLING_REMINDER_EVERY_DAYS;
+# the daily job e-mails them when BILLING_AUTO_REMINDERS is on.
+BILLING_ECB_RATE = env_decimal("BILLING_ECB_RATE", "2.15")
+BILLING_LATE_INTEREST_POINTS = env_decimal("BILLING_LATE_INTEREST_POINTS", "8")
+BILLING_RECOVERY_INDEMNITY = env_decimal("BILLING_RECOVERY_INDEMNITY", "40.00")
+BILLING_CREDIT_ON_TERMINATION = env_bool("BILLING_CREDIT_ON_TERMINATION", False)
+BILLING_REMINDER_AFTER_DAYS = env_int("BILLING_REMINDER_AFTER_DAYS", 15)
+BILLING_REMINDER_EVERY_DAYS = env_int("BILLING_REMINDER_EVERY_DAYS", 30)
+BILLING_AUTO_REMINDERS = env_bool("BILLING_AUTO_REMINDERS", True)
 
 LOGGING = {
     "version": 1,
