@@ -100,6 +100,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "syndesk.ops.middleware.RequestTimingMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -185,10 +186,18 @@ STORAGES = {
 CACHE_URL = env_str("CACHE_URL", env_str("REDIS_URL"))
 if CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "syndesk"),
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Several app servers share sessions through Redis when it is configured (no session row
+# written per request); the embedded setup keeps them in the database.
+_SESSIONS = "django.contrib.sessions.backends." + ("cache" if CACHE_URL else "db")
+SESSION_ENGINE = env_str("SESSION_ENGINE", _SESSIONS)
 
 EMAIL_URL = env_str("EMAIL_URL", "console://")
 
@@ -223,16 +232,46 @@ MAILERS = {"default": mailer_from_url(EMAIL_URL)}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Syndesk <assistance@syndesk.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-TASKS = {
-    "default": {
-        "BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
-    }
-}
+TASKS_BACKEND = env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")
+TASKS = {"default": {"BACKEND": TASKS_BACKEND, "QUEUES": ["default"]}}
+if TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    # Redis queue (django-tasks-rq); the worker is `manage.py rqworker --job-class
+    # django_tasks_rq.backend.Job default` (see docs/deploy.md).
+    INSTALLED_APPS.insert(INSTALLED_APPS.index("django_tasks_db"), "django_rq")
+    RQ_QUEUES = {"default": {"URL": env_str("TASKS_REDIS_URL", env_str("REDIS_URL"))}}
+    if not RQ_QUEUES["default"]["URL"]:
+        raise ImproperlyConfigured("TASKS_BACKEND=django_tasks_rq.RQBackend needs TASKS_REDIS_URL")
+# A failed mail or PDF task is queued again after 1, 4, 16… minutes, up to
+# TASKS_MAX_ATTEMPTS attempts in all; then it waits for a manager on /gestion/taches/.
+TASKS_MAX_ATTEMPTS = env_int("TASKS_MAX_ATTEMPTS", 3)
+TASKS_RETRY_DELAY = env_int("TASKS_RETRY_DELAY", 60)
+TASKS_RETRY_TASKS = env_list(
+    "TASKS_RETRY_TASKS",
+    ["syndesk.core.tasks.send_email", "syndesk.desk.tasks.send_ticket_email"],
+)
+# /sante/ answers 503 when the oldest due task has waited longer than this (no worker?).
+HEALTH_TASK_BACKLOG_MAX_AGE = env_int("HEALTH_TASK_BACKLOG_MAX_AGE", 900)
+# Retention (DOMAIN.md §6), applied by `manage.py run_daily`: finished task results,
+# dismissed triage mail, contacts of members gone for RETENTION_CONTACT_YEARS. Audit
+# entries and accounting documents are kept.
+RETENTION_TASK_RESULTS_DAYS = env_int("RETENTION_TASK_RESULTS_DAYS", 90)
+RETENTION_INBOUND_DAYS = env_int("RETENTION_INBOUND_DAYS", 365)
+RETENTION_CONTACT_YEARS = env_int("RETENTION_CONTACT_YEARS", 3)
+# Staff are told of renewals and terminations this many days ahead (daily run).
+CONTRACTS_NOTICE_DAYS = env_int("CONTRACTS_NOTICE_DAYS", 60)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG and SITE_URL.startswith("https"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind a TLS-terminating proxy (see docs/deploy.md). Off by default: the embedded setup
+# serves plain HTTP on the loopback.
+if env_bool("SECURE_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_REDIRECT_EXEMPT = [r"^sante/$"]  # the load balancer probes over plain HTTP
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # No CDN and no inline script: everything is served from our own origin.
@@ -287,10 +326,27 @@ BILLING_REMINDER_AFTER_DAYS = env_int("BILLING_REMINDER_AFTER_DAYS", 15)
 BILLING_REMINDER_EVERY_DAYS = env_int("BILLING_REMINDER_EVERY_DAYS", 30)
 BILLING_AUTO_REMINDERS = env_bool("BILLING_AUTO_REMINDERS", True)
 
+# LOG_FORMAT=json: one JSON object per line (request id, user id, path, status, duration)
+# for a log collector; LOG_REQUESTS logs one line per request (on by default in JSON).
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "syndesk.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "syndesk.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

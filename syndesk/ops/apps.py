@@ -6,4 +6,16 @@ class OpsConfig(AppConfig):
     name = "syndesk.ops"
     label = "ops"
     verbose_name = _("Exploitation")
-    role_permissions: dict[str, list[str]] = {}
+    # Only the head of service follows the background tasks and retries them.
+    role_permissions: dict[str, list[str]] = {"manager": ["ops.manage_tasks"]}
+
+    def ready(self) -> None:
+        from django.tasks.signals import task_finished
+
+        from syndesk.core.panels import Panel, register
+
+        from .panels import tasks_panel
+        from .taskqueue import retry_after_failure
+
+        task_finished.connect(retry_after_failure, dispatch_uid="ops.retry_after_failure")
+        register("staff_home", Panel("ops/_tasks_panel.html", tasks_panel, 90))
