@@ -9,6 +9,7 @@ from syndesk.contracts.urls import portal_urlpatterns as contract_portal_urlpatt
 from syndesk.core.views import AccountActivateView
 from syndesk.desk.urls import portal_urlpatterns as desk_portal_urlpatterns
 from syndesk.inventory.urls import portal_urlpatterns as inventory_portal_urlpatterns
+from syndesk.kb.urls import portal_urlpatterns as kb_portal_urlpatterns
 from syndesk.kb.urls import public_urlpatterns as kb_public_urlpatterns
 from syndesk.members.urls import portal_urlpatterns
 from syndesk.news.urls import portal_urlpatterns as news_portal_urlpatterns
@@ -66,6 +67,7 @@ urlpatterns = [
     path("gestion/assistance/", include("syndesk.desk.urls")),
     path("fiches/", include((kb_public_urlpatterns, "kb-public"))),
     path("gestion/fiches/", include("syndesk.kb.urls")),
+    path("portail/fiches/", include((kb_portal_urlpatterns, "kb-portal"))),
     path("portail/", include((portal_urlpatterns, "member-portal"))),
     path("portail/contrat/", include((contract_portal_urlpatterns, "contract-portal"))),
     path("gestion/adherents/", include("syndesk.members.urls")),

@@ -22,3 +22,8 @@ class KbConfig(AppConfig):
         "billing": [*_READ],
         "manager": [*_READ, *_WRITE, "kb.delete_sheet", "kb.change_tag", "kb.delete_tag"],
     }
+
+    def ready(self) -> None:
+        from .panels import register_panels
+
+        register_panels()  # sheets on the helpdesk's ticket pages and forms

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from syndesk.catalog.models import Software, SoftwareVersion
+from syndesk.core.scoping import MemberScopedQuerySet
 
 
 class TsVectorField(models.Field):
@@ -226,3 +227,69 @@ class Attachment(models.Model):
     @property
     def content_type(self) -> str:
         return {"pdf": "application/pdf", "png": "image/png", "jpeg": "image/jpeg"}[self.kind]
+
+
+# Use from tickets ------------------------------------------------------------------------
+# kb imports desk (never the reverse): the desk pages show these through core.panels.
+
+
+class TicketSheetLinkQuerySet(MemberScopedQuerySet):
+    member_path = "ticket__member"
+
+
+class TicketSheetLink(models.Model):
+    """A practical sheet an agent linked to a ticket. `resolution` marks the sheet the
+    ticket was resolved by ("Résoudre par fiche": outcome by_sheet); a ticket has at most
+    one such link."""
+
+    ticket = models.ForeignKey(
+        "desk.Ticket",
+        verbose_name=_("demande"),
+        on_delete=models.CASCADE,
+        related_name="sheet_links",
+    )
+    sheet = models.ForeignKey(
+        Sheet, verbose_name=_("fiche"), on_delete=models.CASCADE, related_name="ticket_links"
+    )
+    resolution = models.BooleanField(_("fiche de résolution"), default=False)
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(_("liée le"), auto_now_add=True)
+
+    objects = TicketSheetLinkQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("fiche liée à une demande")
+        verbose_name_plural = _("fiches liées aux demandes")
+        ordering = ["ticket", "-resolution", "linked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "sheet"], name="kb_link_unique_sheet"),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(resolution=True), name="kb_link_one_resolution"
+            ),
+        ]
+        indexes = [models.Index(fields=["sheet", "resolution"], name="kb_link_sheet_res")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} — {self.sheet}"
+
+
+class SheetVote(models.Model):
+    """A member user's answer to "Cette fiche vous a-t-elle aidé ?": one per user and
+    sheet, which they may change."""
+
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    helpful = models.BooleanField(_("utile"))
+    voted_at = models.DateTimeField(_("date"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("avis sur une fiche")
+        verbose_name_plural = _("avis sur les fiches")
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "user"], name="kb_vote_one_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sheet} — {self.helpful}"

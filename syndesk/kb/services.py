@@ -6,17 +6,29 @@ import unicodedata
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from syndesk.core.audit import log_action
 from syndesk.core.uploads import validate_upload
+from syndesk.desk import services as desk_services
+from syndesk.desk.models import OPEN_STATUSES, Outcome, Ticket
 
 from . import search
-from .models import Attachment, Revision, Sheet, SheetSlug, Tag
+from .models import (
+    Attachment,
+    Revision,
+    Sheet,
+    SheetSlug,
+    SheetVote,
+    Tag,
+    TicketSheetLink,
+    is_member_user,
+)
 
 ATTACHMENT_KINDS = {"pdf", "png", "jpeg"}
 ATTACHMENT_MAX_BYTES = getattr(settings, "KB_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
@@ -283,3 +295,146 @@ def revision_diff(old: Revision, new: Revision) -> list[tuple[str, str]]:
         kind = {"+": "add", "-": "del", "@": "hunk"}.get(line[:1], "same")
         result.append((kind, line))
     return result
+
+
+# Use from tickets --------------------------------------------------------------------------
+
+
+def _require_staff(user) -> None:
+    if user is None or not user.is_authenticated or not user.is_active or not user.is_staff:
+        raise PermissionDenied
+
+
+def _check_linkable(sheet: Sheet) -> None:
+    if not sheet.is_published:
+        raise ValidationError({"sheet": _("Seule une fiche publiée peut être liée à une demande.")})
+
+
+@transaction.atomic
+def link_sheet(*, ticket: Ticket, sheet: Sheet, by) -> TicketSheetLink:
+    """Link a published sheet to a ticket (linking it again changes nothing)."""
+    _require_staff(by)
+    _check_linkable(sheet)
+    link, created = TicketSheetLink.objects.get_or_create(
+        ticket=ticket, sheet=sheet, defaults={"linked_by": _actor(by)}
+    )
+    if created:
+        log_action(
+            "kb.ticket.sheet_linked",
+            actor=by,
+            target=ticket,
+            data={"sheet": sheet.pk, "title": sheet.title},
+        )
+    return link
+
+
+@transaction.atomic
+def unlink_sheet(*, link: TicketSheetLink, by) -> None:
+    """Remove a link. The sheet a ticket is resolved by stays linked while the ticket is
+    resolved (reopen the ticket first)."""
+    _require_staff(by)
+    link = TicketSheetLink.objects.select_related("ticket", "sheet").get(pk=link.pk)
+    if link.resolution and link.ticket.outcome == Outcome.BY_SHEET:
+        raise ValidationError(
+            _("Cette fiche a résolu la demande : rouvrez la demande avant de la délier.")
+        )
+    log_action(
+        "kb.ticket.sheet_unlinked",
+        actor=by,
+        target=link.ticket,
+        data={"sheet": link.sheet_id, "title": link.sheet.title},
+    )
+    link.delete()
+
+
+def resolution_reply(sheet: Sheet) -> str:
+    """The public reply that sends the member the sheet."""
+    return _(
+        "Bonjour,\n\nLa fiche pratique « %(title)s » répond à votre demande :\n%(url)s\n\n"
+        "Si le problème persiste, répondez à ce message : la demande sera rouverte."
+    ) % {"title": sheet.title, "url": f"{settings.SITE_URL}{sheet.get_absolute_url()}"}
+
+
+@transaction.atomic
+def resolve_by_sheet(*, ticket: Ticket, sheet: Sheet, by, body: str = "") -> TicketSheetLink:
+    """ "Résoudre par fiche": link the sheet (if needed) as the ticket's resolution, send the
+    member a public reply with its address, and resolve the ticket with the desk's own
+    service (outcome by_sheet; one mail: the reply). The sheet must be one the member can
+    read (published, not staff only); everything is undone if the desk refuses."""
+    _require_staff(by)
+    _check_linkable(sheet)
+    if sheet.visibility == Sheet.Visibility.STAFF:
+        raise ValidationError(
+            {
+                "sheet": _(
+                    "Cette fiche est réservée au personnel : l'adhérent ne pourrait pas la lire."
+                )
+            }
+        )
+    if ticket.status not in OPEN_STATUSES:
+        raise ValidationError(_("Seule une demande en cours peut être résolue."))
+    link, _created = TicketSheetLink.objects.get_or_create(
+        ticket=ticket, sheet=sheet, defaults={"linked_by": _actor(by)}
+    )
+    TicketSheetLink.objects.filter(ticket=ticket, resolution=True).exclude(pk=link.pk).update(
+        resolution=False
+    )
+    link.resolution = True
+    link.save(update_fields=["resolution"])
+    desk_services.add_reply(ticket=ticket, body=body.strip() or resolution_reply(sheet), by=by)
+    desk_services.resolve(ticket=ticket, by=by, outcome=Outcome.BY_SHEET, notify=False)
+    log_action(
+        "kb.ticket.resolved_by_sheet",
+        actor=by,
+        target=ticket,
+        data={"sheet": sheet.pk, "title": sheet.title},
+    )
+    return link
+
+
+def resolved_counts(sheet_ids) -> dict[int, int]:
+    """How many tickets each sheet resolved (tickets still resolved or closed by it), in
+    one query: {sheet id: count}; sheets that resolved nothing are absent."""
+    rows = (
+        TicketSheetLink.objects.filter(
+            sheet_id__in=list(sheet_ids), resolution=True, ticket__outcome=Outcome.BY_SHEET
+        )
+        .values("sheet_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["sheet_id"]: row["n"] for row in rows}
+
+
+def vote_counts(sheet: Sheet) -> dict[str, int]:
+    return SheetVote.objects.filter(sheet=sheet).aggregate(
+        yes=Count("pk", filter=Q(helpful=True)),
+        no=Count("pk", filter=Q(helpful=False)),
+    )
+
+
+@transaction.atomic
+def vote_sheet(*, sheet: Sheet, user, helpful: bool) -> SheetVote:
+    """A member user's "was this sheet helpful?": one vote per user and sheet, the last
+    answer counts. Staff and visitors do not vote; the sheet must be one the user reads."""
+    if not is_member_user(user) or user.is_staff:
+        raise PermissionDenied
+    if not Sheet.objects.visible_to(user).filter(pk=sheet.pk).exists():
+        raise PermissionDenied
+    try:
+        with transaction.atomic():
+            vote, created = SheetVote.objects.update_or_create(
+                sheet=sheet, user=user, defaults={"helpful": bool(helpful)}
+            )
+    except IntegrityError:  # two clicks at once: the other request created it
+        vote = SheetVote.objects.get(sheet=sheet, user=user)
+        vote.helpful = bool(helpful)
+        vote.save(update_fields=["helpful", "voted_at"])
+        created = False
+    log_action(
+        "kb.sheet.voted",
+        actor=user,
+        target=sheet,
+        data={"helpful": bool(helpful), "changed": not created},
+    )
+    return vote

@@ -16,9 +16,9 @@ from syndesk.core.documents import render_pdf
 from syndesk.core.markdown import render_markdown
 from syndesk.core.permissions import StaffPermissionMixin
 
-from . import search, services
+from . import fuzzy, services
 from .forms import AttachmentForm, SheetFilterForm, SheetForm, StaffSheetFilterForm
-from .models import Attachment, Sheet, SheetSlug, Tag
+from .models import Attachment, Sheet, SheetSlug, SheetVote, Tag, is_member_user
 
 PAGE_SIZE = 25
 
@@ -61,7 +61,7 @@ class SheetListView(StaffPermissionMixin, View):
     def get(self, request):
         form = StaffSheetFilterForm(request.GET)
         queryset, q = _filtered(_with_relations(Sheet.objects.all()), form)
-        hits = search.search_sheets(queryset, q) if q else None
+        hits = fuzzy.search_with_typos(queryset, q) if q else None
         page = (
             None
             if q
@@ -71,6 +71,11 @@ class SheetListView(StaffPermissionMixin, View):
         )
         query = request.GET.copy()
         query.pop("page", None)
+        # Tickets resolved by each listed sheet: one grouped count query for the page.
+        shown = [h.sheet for h in hits] if hits else list(page or [])
+        resolved = services.resolved_counts(s.pk for s in shown)
+        for sheet in shown:
+            sheet.resolved_count = resolved.get(sheet.pk, 0)
         return render(
             request,
             "kb/staff_list.html",
@@ -93,6 +98,8 @@ class SheetDetailView(StaffPermissionMixin, View):
                 "revisions": sheet.revisions.select_related("author"),
                 "attachment_form": AttachmentForm(),
                 "history": history_of(sheet)[:30],
+                "resolved_count": services.resolved_counts([sheet.pk]).get(sheet.pk, 0),
+                "votes": services.vote_counts(sheet),
             },
         )
 
@@ -256,7 +263,7 @@ def public_list(request):
     queryset, q = _filtered(visible, form)
     context = {"form": form, "q": q}
     if q:
-        context["hits"] = search.search_sheets(queryset, q)
+        context["hits"] = fuzzy.search_with_typos(queryset, q)
     else:
         sheets = list(queryset.order_by("title", "pk"))
         groups: dict = {}
@@ -288,8 +295,23 @@ def public_detail(request, slug):
             "software": sheet.software.order_by("name"),
             "versions": sheet.versions.select_related("software"),
             "tags": sheet.tags.all(),
+            **_vote_context(request.user, sheet),
         },
     )
+
+
+def _vote_context(user, sheet) -> dict:
+    """The "was this helpful?" box: the form for member users (with their answer), the
+    counts for staff, a login link for visitors."""
+    if user.is_authenticated and user.is_staff:
+        return {
+            "vote_counts": services.vote_counts(sheet),
+            "resolved_count": services.resolved_counts([sheet.pk]).get(sheet.pk, 0),
+        }
+    if is_member_user(user):
+        vote = SheetVote.objects.filter(sheet=sheet, user=user).only("helpful").first()
+        return {"can_vote": True, "my_vote": vote}
+    return {"vote_login": not user.is_authenticated}
 
 
 @require_GET

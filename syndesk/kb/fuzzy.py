@@ -1,0 +1,125 @@
+"""Typo tolerance: the fallback of the sheet search when the full-text query finds nothing
+("télétransmision" still finds "Télétransmission des flux PES").
+
+Only the title and the summary are compared (the body would make it slow and noisy), and
+every query word of at least 3 letters must resemble a word there:
+
+* PostgreSQL: ``word_similarity`` of the pg_trgm extension (installed by kb's migration
+  0004) between each accent-free query word and the accent-free title + summary, at least
+  ``PG_THRESHOLD``; ranked by the sum of the similarities.
+* SQLite: the same idea in Python. The distinct words of the titles and summaries form a
+  vocabulary; ``difflib.get_close_matches`` finds, for each query word, the words at least
+  ``SQLITE_CUTOFF`` alike; a sheet matches when it holds a close word for every query word.
+
+The two measures differ in detail, but both accept a letter missing, doubled or swapped in
+a word of 6 letters or more, and refuse unrelated words; the tests run the same cases on
+both back ends.
+"""
+
+import difflib
+
+from django.db import connection
+from django.db.models import F, FloatField, Func, Q, TextField, Value
+from django.db.models.functions import Coalesce, Concat, Lower
+
+from . import search
+
+PG_THRESHOLD = 0.6
+SQLITE_CUTOFF = 0.8
+MIN_LETTERS = 3
+MAX_WORDS = 6
+
+
+def typo_words(query_text: str) -> list[str]:
+    """The accent-free, lower-case query words worth correcting (3 letters or more)."""
+    found: list[str] = []
+    for word in search.words(query_text):
+        word = search.strip_accents(word.lower())
+        if len(word) >= MIN_LETTERS and word not in found:
+            found.append(word)
+    return found[:MAX_WORDS]
+
+
+def fuzzy_sheets(queryset, query_text: str, *, limit: int = 50) -> list:
+    """Sheets of `queryset` whose title or summary resembles every word of the query,
+    best first (an empty list when the query has no word to correct)."""
+    wanted = typo_words(query_text)
+    if not wanted:
+        return []
+    if connection.vendor == "postgresql":
+        return _postgres(queryset, wanted, limit)
+    return _python(queryset, wanted, limit)
+
+
+def _postgres(queryset, wanted: list[str], limit: int) -> list:
+    text = Lower(
+        Func(
+            Concat(
+                Coalesce(F("title"), Value("")),
+                Value(" "),
+                Coalesce(F("summary"), Value("")),
+                output_field=TextField(),
+            ),
+            function="unaccent",
+            output_field=TextField(),
+        )
+    )
+    annotations, condition, total = {}, Q(), None
+    for index, word in enumerate(wanted):
+        name = f"kb_sim{index}"
+        annotations[name] = Func(
+            Value(word), text, function="word_similarity", output_field=FloatField()
+        )
+        condition &= Q(**{f"{name}__gte": PG_THRESHOLD})
+        total = F(name) if total is None else total + F(name)
+    return list(
+        queryset.annotate(**annotations)
+        .filter(condition)
+        .annotate(kb_fuzzy=total)
+        .order_by("-kb_fuzzy", "title", "pk")[:limit]
+    )
+
+
+def _python(queryset, wanted: list[str], limit: int) -> list:
+    where: dict[str, set[int]] = {}
+    for pk, title, summary in (
+        queryset.prefetch_related(None).values_list("pk", "title", "summary").iterator()
+    ):
+        for word in search.words(f"{title} {summary}"):
+            where.setdefault(search.strip_accents(word.lower()), set()).add(pk)
+    vocabulary = list(where)
+    scores: dict[int, float] | None = None
+    for word in wanted:
+        best: dict[int, float] = {}
+        for close in difflib.get_close_matches(word, vocabulary, n=10, cutoff=SQLITE_CUTOFF):
+            ratio = difflib.SequenceMatcher(None, word, close).ratio()
+            for pk in where[close]:
+                best[pk] = max(best.get(pk, 0.0), ratio)
+        if scores is None:
+            scores = best
+        else:
+            scores = {pk: s + best[pk] for pk, s in scores.items() if pk in best}
+        if not scores:
+            return []
+    ranked = sorted((scores or {}).items(), key=lambda pair: -pair[1])
+    by_id = queryset.in_bulk([pk for pk, _score in ranked[: limit * 2]])
+    sheets = [by_id[pk] for pk, _score in ranked if pk in by_id]
+    for sheet in sheets:
+        sheet.kb_fuzzy = scores[sheet.pk] if scores else 0.0
+    sheets.sort(key=lambda s: (-s.kb_fuzzy, s.title, s.pk))
+    return sheets[:limit]
+
+
+def search_with_typos(queryset, query_text: str, *, limit: int = 50) -> list:
+    """kb.search.search_sheets, then this module's fallback when it finds nothing. The
+    hits of the fallback carry a `fuzzy` attribute (True) so pages can say so."""
+    hits = search.search_sheets(queryset, query_text, limit=limit)
+    if hits or not search.query_stems(query_text):
+        return hits
+    stems = search.query_stems(query_text)
+    fallback = []
+    for sheet in fuzzy_sheets(queryset, query_text, limit=limit):
+        hit = search.Hit(sheet, float(sheet.kb_fuzzy), search.snippet(sheet, stems))
+        hit.fuzzy = True
+        fallback.append(hit)
+    return fallback
