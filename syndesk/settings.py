@@ -308,6 +308,20 @@ if DESK_ENTITLEMENT_POLICY not in {"warn", "refuse"}:
     raise ImproperlyConfigured("DESK_ENTITLEMENT_POLICY must be 'warn' or 'refuse'")
 DESK_ATTACHMENT_MAX_BYTES = env_int("DESK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 DESK_AUTO_CLOSE_DAYS = env_int("DESK_AUTO_CLOSE_DAYS", 7)
+# Remote maintenance (annex): a request the member has not answered expires; the member's
+# page confirms presence every REMOTE_PRESENCE_BEAT_SECONDS, a silence longer than
+# REMOTE_PRESENCE_TIMEOUT_SECONDS flags the session; an open session is closed as abandoned
+# after REMOTE_MAX_DURATION_MINUTES.
+REMOTE_REQUEST_TTL_MINUTES = env_int("REMOTE_REQUEST_TTL_MINUTES", 30)
+REMOTE_PRESENCE_BEAT_SECONDS = env_int("REMOTE_PRESENCE_BEAT_SECONDS", 15)
+REMOTE_PRESENCE_TIMEOUT_SECONDS = env_int("REMOTE_PRESENCE_TIMEOUT_SECONDS", 90)
+REMOTE_MAX_DURATION_MINUTES = env_int("REMOTE_MAX_DURATION_MINUTES", 240)
+if not 0 < REMOTE_PRESENCE_BEAT_SECONDS < REMOTE_PRESENCE_TIMEOUT_SECONDS:
+    raise ImproperlyConfigured(
+        "REMOTE_PRESENCE_BEAT_SECONDS must be positive and below REMOTE_PRESENCE_TIMEOUT_SECONDS"
+    )
+if REMOTE_REQUEST_TTL_MINUTES <= 0 or REMOTE_MAX_DURATION_MINUTES <= 0:
+    raise ImproperlyConfigured("REMOTE_* durations must be positive")
 
 # French public holidays; "57", "67", "68" or "Alsace-Moselle" add Good Friday and 26 December.
 HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "")

@@ -1,0 +1,77 @@
+"""Panels this app adds to other apps' pages (see syndesk.core.panels): the remote sessions
+of a ticket on the agent's ticket page (request form, live panel) and on the member's
+ticket page. Desk does not import this app: the templates render the slots."""
+
+from django.urls import reverse
+
+from syndesk.core.panels import Panel, register
+
+from . import services
+from .forms import RequestForm
+from .models import RemoteSession, RemoteTool, Status
+
+
+def staff_ticket_panel(request, ticket) -> dict | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff or not user.has_perm("remote.view_remotesession"):
+        return None
+    sessions = list(
+        RemoteSession.objects.visible_to(user)
+        .filter(ticket=ticket)
+        .select_related("tool", "requested_by", "closed_by", "present_user", "present_contact")[:20]
+    )
+    active = next((s for s in sessions if s.status in (Status.REQUESTED, Status.OPEN)), None)
+    can_request = (
+        user.has_perm("remote.add_remotesession")
+        and ticket.is_open
+        and active is None
+        and RemoteTool.objects.filter(is_active=True).exists()
+    )
+    return {
+        "remote_sessions": sessions,
+        "remote_active": active,
+        "remote_form": RequestForm() if can_request else None,
+        "remote_ticket": ticket,
+        "remote_poll": max(2, min(services.beat_seconds(), 5)),
+    }
+
+
+def portal_ticket_panel(request, ticket) -> dict | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff:
+        return None
+    sessions = list(
+        RemoteSession.objects.visible_to(user).filter(ticket=ticket).select_related("tool")[:20]
+    )
+    if not sessions:
+        return None
+    return {
+        "remote_sessions": [
+            (s, reverse("remote-portal:session", kwargs={"token": s.token})) for s in sessions
+        ]
+    }
+
+
+def portal_member_panel(request, member) -> dict | None:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or user.is_staff or member is None:
+        return None
+    pending = list(
+        RemoteSession.objects.visible_to(user)
+        .for_member(member)
+        .filter(status__in=[Status.REQUESTED, Status.OPEN])
+        .select_related("ticket", "tool")[:10]
+    )
+    if not pending:
+        return None
+    return {"remote_pending": pending}
+
+
+def register_panels() -> None:
+    register(
+        "staff_ticket_detail", Panel("remote/staff/_ticket_panel.html", staff_ticket_panel, 50)
+    )
+    register(
+        "portal_ticket_detail", Panel("remote/portal/_ticket_panel.html", portal_ticket_panel, 50)
+    )
+    register("portal_member", Panel("remote/portal/_member_panel.html", portal_member_panel, 35))
