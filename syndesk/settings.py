@@ -323,6 +323,15 @@ if not 0 < REMOTE_PRESENCE_BEAT_SECONDS < REMOTE_PRESENCE_TIMEOUT_SECONDS:
 if REMOTE_REQUEST_TTL_MINUTES <= 0 or REMOTE_MAX_DURATION_MINUTES <= 0:
     raise ImproperlyConfigured("REMOTE_* durations must be positive")
 
+# Inventory: a declaration waiting for the member's details is recalled every
+# INVENTORY_REMINDER_DAYS days, at most INVENTORY_REMINDER_MAX times.
+INVENTORY_REMINDER_DAYS = env_int("INVENTORY_REMINDER_DAYS", 7)
+INVENTORY_REMINDER_MAX = env_int("INVENTORY_REMINDER_MAX", 3)
+if INVENTORY_REMINDER_DAYS <= 0 or INVENTORY_REMINDER_MAX < 0:
+    raise ImproperlyConfigured(
+        "INVENTORY_REMINDER_DAYS must be positive and INVENTORY_REMINDER_MAX not negative"
+    )
+
 # French public holidays; "57", "67", "68" or "Alsace-Moselle" add Good Friday and 26 December.
 HOLIDAYS_SUBDIVISION = env_str("HOLIDAYS_SUBDIVISION", "")
 
