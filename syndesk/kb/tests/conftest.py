@@ -5,6 +5,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from syndesk.catalog.models import Software
+
+# The desk's ticket fixtures (Brécey subscribes with e.magnus covered; Gisèle is its contact).
+from syndesk.desk.tests.conftest import gisele, open_ticket, subscription  # noqa: F401
 from syndesk.kb import services
 from syndesk.kb.models import Sheet
 
