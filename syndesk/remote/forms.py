@@ -36,7 +36,13 @@ class DecisionForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    person = forms.ChoiceField(label=_("Personne qui prend le relais"))
+    person = forms.ChoiceField(
+        label=_("Personne qui prend le relais"),
+        error_messages={
+            "invalid_choice": _("Choisissez une personne de la liste."),
+            "required": _("Choisissez une personne de la liste."),
+        },
+    )
 
     def __init__(self, *args, users=(), contacts=(), **kwargs):
         super().__init__(*args, **kwargs)
