@@ -18,10 +18,27 @@ from syndesk.members.models import Member
 
 from . import rules
 from .licence import LicenceKey
-from .models import Declaration, DeclarationKind, Installation, Workstation
+from .models import Declaration, DeclarationKind, Installation, UpdateStatus, Workstation
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 _DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class SecretInput(forms.TextInput):
+    """A text input that never writes its value back into the page (a form shown again
+    with an error must not echo a licence key)."""
+
+    def format_value(self, value):
+        return None
+
+
+def _licence_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Numéro ou clé de licence"),
+        max_length=200,
+        required=False,
+        widget=SecretInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
 
 def os_field() -> forms.CharField:
@@ -120,7 +137,11 @@ class WorkstationForm(SpecFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.member = member
         self.instance.member = member
+        self.fields["update_status"].required = False
         self.init_os()
+
+    def clean_update_status(self):
+        return self.cleaned_data.get("update_status") or UpdateStatus.UNKNOWN
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -145,12 +166,7 @@ def _clean_licence(value: str):
 
 
 class InstallationForm(forms.ModelForm):
-    new_licence_key = forms.CharField(
-        label=_("Numéro ou clé de licence"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
+    new_licence_key = _licence_field()
     clear_licence = forms.BooleanField(label=_("Effacer la clé enregistrée"), required=False)
 
     class Meta:
@@ -227,12 +243,7 @@ class _DeclarationForm(forms.ModelForm):
 
 class SoftwareDeclarationForm(_DeclarationForm):
     kind = DeclarationKind.SOFTWARE
-    licence_key = forms.CharField(
-        label=_("Numéro ou clé de licence"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-    )
+    licence_key = _licence_field()
 
     class Meta:
         model = Declaration

@@ -8,6 +8,7 @@ out only through ``reveal()``, which the reveal service calls after logging who 
 """
 
 from django.db import models
+from django.views.debug import SafeExceptionReporterFilter
 
 VISIBLE = 4
 MASK = "•"
@@ -86,3 +87,24 @@ class LicenceKeyField(models.CharField):
         # Serialisation (dumpdata, model_to_dict users) gets the masked form.
         value = self.value_from_object(obj)
         return str(value) if value else ""
+
+
+class LicenceReporterFilter(SafeExceptionReporterFilter):
+    """Django hides sensitive POST parameters and variables only when DEBUG is off; the
+    views that receive a licence key hide them in every mode (a developer's or a
+    misconfigured server's technical 500 page included)."""
+
+    def is_active(self, request) -> bool:
+        return True
+
+
+class HideLicenceMixin:
+    """For views whose POST may carry a licence key (fields ``licence_key`` and
+    ``new_licence_key``): error reports never show them."""
+
+    licence_fields = ("licence_key", "new_licence_key")
+
+    def dispatch(self, request, *args, **kwargs):
+        request.exception_reporter_filter = LicenceReporterFilter()
+        request.sensitive_post_parameters = self.licence_fields
+        return super().dispatch(request, *args, **kwargs)

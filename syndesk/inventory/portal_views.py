@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_variables
 
 from syndesk.core.forms import apply_service_error
 from syndesk.core.permissions import MemberUserMixin
@@ -24,6 +24,7 @@ from syndesk.members.portal import active_member, member_choices
 
 from . import rules, services
 from .forms import DECLARATION_FORMS
+from .licence import HideLicenceMixin
 from .models import Declaration, DeclarationKind, DeclarationStatus, Installation, Workstation
 
 KIND_SLUGS = {
@@ -75,8 +76,7 @@ class PortalInventoryView(_PortalView):
         )
 
 
-@method_decorator(sensitive_post_parameters("licence_key"), name="dispatch")
-class PortalDeclareView(_PortalView):
+class PortalDeclareView(HideLicenceMixin, _PortalView):
     """One form per kind. "Vérifier les prérequis" shows the check without saving;
     "Transmettre" records the declaration and shows its page (with the check)."""
 
@@ -129,8 +129,7 @@ class PortalDeclareView(_PortalView):
         return redirect("inventory-portal:declaration", pk=declaration.pk)
 
 
-@method_decorator(sensitive_post_parameters("licence_key"), name="dispatch")
-class PortalDeclarationView(_PortalView):
+class PortalDeclarationView(HideLicenceMixin, _PortalView):
     def _declaration(self, request, pk):
         return get_visible_or_404(
             Declaration.objects.filter(member__in=member_choices(request.user)).select_related(

@@ -710,6 +710,7 @@ class _Rollback(Exception):
     pass
 
 
+@sensitive_variables("content", "text", "reader", "row", "rows")
 def _read_csv(content: bytes, report: ImportReport) -> tuple[list[str], list[tuple[int, dict]]]:
     try:
         text = content.decode("utf-8-sig")
@@ -1136,6 +1137,7 @@ IMPORTS = {
 }
 
 
+@sensitive_variables("content", "rows", "members")
 def import_inventory_csv(
     *, kind: str, content: bytes, imported_by, member: Member | None = None
 ) -> ImportReport:

@@ -16,7 +16,7 @@ from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.debug import sensitive_variables
 
 from syndesk.core.audit import history_of
 from syndesk.core.forms import apply_service_error
@@ -34,6 +34,7 @@ from .forms import (
     ReviewForm,
     WorkstationForm,
 )
+from .licence import HideLicenceMixin
 from .models import (
     Declaration,
     DeclarationStatus,
@@ -42,7 +43,6 @@ from .models import (
 )
 
 PAGE_SIZE = 25
-_LICENCE_FIELDS = ("new_licence_key", "licence_key")
 QUEUE_FILTERS = {
     "a-examiner": [DeclarationStatus.SUBMITTED],
     "precisions": [DeclarationStatus.NEEDS_DETAILS],
@@ -161,8 +161,7 @@ class WorkstationDeleteView(StaffPermissionMixin, View):
         return redirect("inventory:member", member=member.pk)
 
 
-@method_decorator(sensitive_post_parameters(*_LICENCE_FIELDS), name="dispatch")
-class InstallationFormView(StaffPermissionMixin, View):
+class InstallationFormView(HideLicenceMixin, StaffPermissionMixin, View):
     def get_permission_required(self):
         return [
             "inventory.change_installation" if "pk" in self.kwargs else "inventory.add_installation"
@@ -219,7 +218,7 @@ class InstallationDeleteView(StaffPermissionMixin, View):
 
 
 @method_decorator(never_cache, name="dispatch")
-class LicenceRevealView(StaffPermissionMixin, View):
+class LicenceRevealView(HideLicenceMixin, StaffPermissionMixin, View):
     """POST only (a GET could be prefetched or logged by a proxy); the response is not
     cached. With htmx the key replaces the masked value in place."""
 
@@ -383,8 +382,7 @@ COLUMNS_HELP = {
 }
 
 
-@method_decorator(sensitive_post_parameters(), name="dispatch")
-class ImportView(StaffPermissionMixin, View):
+class ImportView(HideLicenceMixin, StaffPermissionMixin, View):
     permission_required = [
         "inventory.add_workstation",
         "inventory.change_workstation",

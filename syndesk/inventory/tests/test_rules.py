@@ -128,7 +128,8 @@ def test_outdated_versions():
     old = rules.VersionInfo(1, "2025", date(2025, 1, 6), end_of_support=date(2026, 3, 31))
     new = rules.VersionInfo(2, "2026", date(2026, 1, 5))
     state = rules.outdated(old, [old, new], date(2026, 6, 1))
-    assert state.older and state.past_end_of_support
+    assert state.older
+    assert state.past_end_of_support
     assert not rules.outdated(new, [old, new], date(2026, 6, 1)).any
     assert rules.latest_version([old, new]) == new
 

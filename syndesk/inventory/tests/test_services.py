@@ -54,7 +54,8 @@ def test_accepting_a_planned_purchase_adds_the_workstation_and_the_installation(
     assert installation.version == v2026
     assert list(installation.workstations.all()) == [workstation]
     assert AuditEntry.objects.filter(action="inventory.declaration.accepted").exists()
-    assert mail.outbox and mail.outbox[0].to == [alice.email]
+    assert mail.outbox
+    assert mail.outbox[0].to == [alice.email]
 
 
 def test_a_software_declaration_keeps_the_licence_and_updates_the_existing_installation(
@@ -183,13 +184,15 @@ def test_outdated_report_and_email(
     groups = services.outdated_report(user=agent, today=date(2026, 6, 1))
     assert groups[0].latest == v2026
     row = groups[0].rows[0]
-    assert row.state.older and row.state.past_end_of_support
+    assert row.state.older
+    assert row.state.past_end_of_support
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         sent = services.notify_outdated(
             software=v2026.software, channel="email", notified_by=agent, today=date(2026, 6, 1)
         )
-    assert sent == 1 and mail.outbox[0].to == ["mairie@brecey.example"]
+    assert sent == 1
+    assert mail.outbox[0].to == ["mairie@brecey.example"]
     assert "2026" in mail.outbox[0].body
 
 
@@ -202,13 +205,16 @@ def test_outdated_notice_publishes_a_news_item(member_a, installation, v2025, v2
         software=v2026.software, channel="notice", notified_by=agent, today=date(2026, 6, 1)
     )
     notice = Notice.objects.get()
-    assert notice.is_published and "2026" in notice.title
+    assert notice.is_published
+    assert "2026" in notice.title
 
 
 def test_reveal_is_logged_and_refused_to_billing(installation, agent, billing):
     assert services.reveal_licence(installation=installation, revealed_by=agent) == KEY
     entry = AuditEntry.objects.get(action="inventory.licence.revealed")
-    assert entry.actor == agent and KEY not in str(entry.data) and KEY not in entry.target_repr
+    assert entry.actor == agent
+    assert KEY not in str(entry.data)
+    assert KEY not in entry.target_repr
     with pytest.raises(PermissionDenied):
         services.reveal_licence(installation=installation, revealed_by=billing)
 
