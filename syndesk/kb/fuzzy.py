@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce, Concat, Lower
 
 from . import search
 
-PG_THRESHOLD = 0.6
+PG_THRESHOLD = 0.5
 SQLITE_CUTOFF = 0.8
 MIN_LETTERS = 3
 MAX_WORDS = 6
@@ -34,7 +34,7 @@ def typo_words(query_text: str) -> list[str]:
     """The accent-free, lower-case query words worth correcting (3 letters or more)."""
     found: list[str] = []
     for word in search.words(query_text):
-        word = search.strip_accents(word.lower())
+        word = search.strip_accents(word).lower()
         if len(word) >= MIN_LETTERS and word not in found:
             found.append(word)
     return found[:MAX_WORDS]
@@ -86,7 +86,7 @@ def _python(queryset, wanted: list[str], limit: int) -> list:
         queryset.prefetch_related(None).values_list("pk", "title", "summary").iterator()
     ):
         for word in search.words(f"{title} {summary}"):
-            where.setdefault(search.strip_accents(word.lower()), set()).add(pk)
+            where.setdefault(search.strip_accents(word).lower(), set()).add(pk)
     vocabulary = list(where)
     scores: dict[int, float] | None = None
     for word in wanted:
