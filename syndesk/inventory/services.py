@@ -838,7 +838,7 @@ def _workstation_data(row: dict, line: int, report: ImportReport) -> dict | None
                     _("Navigateur « %(text)s » non reconnu.") % {"text": data["browser"][:40]},
                 )
             )
-            return None
+            data["browser"] = ""
         data["browser"] = family
         data["browser_version"] = data["browser_version"] or version
     flag = row.get("antivirus_up_to_date", "").lower()
@@ -848,7 +848,7 @@ def _workstation_data(row: dict, line: int, report: ImportReport) -> dict | None
         data["antivirus_up_to_date"] = "false"
     elif flag:
         report.errors.append((line, "antivirus_up_to_date", _("Valeur attendue : oui ou non.")))
-        return None
+        data["antivirus_up_to_date"] = "unknown"  # the other columns are still checked
     else:
         data["antivirus_up_to_date"] = "unknown"
     data["update_status"] = _update_status(row.get("update_status", ""))
