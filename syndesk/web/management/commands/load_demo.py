@@ -7,6 +7,7 @@ from syndesk.desk.demo import load_desk_demo
 from syndesk.kb.demo import load_kb_demo
 from syndesk.members.demo import load_demo
 from syndesk.news.demo import load_news_demo
+from syndesk.remote.demo import load_remote_demo
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             contracts = load_contracts_demo()
             news = load_news_demo()
             desk = load_desk_demo()  # after contracts: entitlement follows the subscriptions
+            remote = load_remote_demo()  # after desk: sessions on its open tickets
             kb = load_kb_demo()
         self.stdout.write(
             self.style.SUCCESS(
@@ -35,6 +37,7 @@ class Command(BaseCommand):
                 f"{contracts['requests']} requests ({contracts['open_requests']} open), "
                 f"{contracts['terminations']} termination in progress; "
                 f"{news['notices']} new notices; {desk['tickets']} tickets, "
-                f"{desk['calls']} calls; {kb['sheets']} practical sheets."
+                f"{desk['calls']} calls; {remote['sessions']} remote sessions; "
+                f"{kb['sheets']} practical sheets."
             )
         )
