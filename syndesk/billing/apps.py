@@ -19,3 +19,19 @@ class BillingConfig(AppConfig):
         "billing": [*_perms("view", "add", "change"), "billing.issue_invoice"],
         "manager": [*_perms("view", "add", "change"), "billing.issue_invoice"],
     }
+
+    def ready(self) -> None:
+        from syndesk.core.panels import Panel, register
+
+        from . import portal_views, views
+
+        register(
+            "staff_member_detail",
+            Panel(template="billing/_member_panel.html", context=views.member_invoices_panel),
+        )
+        register(
+            "portal_member",
+            Panel(
+                template="billing/portal/_panel.html", context=portal_views.portal_invoices_panel
+            ),
+        )
