@@ -352,6 +352,14 @@ class Ticket(models.Model):
                 name="desk_open_assignee",
             ),
             models.Index(fields=["open_flag", "first_response_due"], name="desk_open_first_due"),
+            # The "unassigned" tab: PostgreSQL does not read desk_open_assignee in due-date
+            # order after an ``assignee IS NULL`` (it joined and sorted every unassigned open
+            # ticket, 11-23 ms with 1,000 of them); this small partial index is in that order.
+            models.Index(
+                fields=["resolution_due", "id"],
+                condition=Q(open_flag=True, assignee__isnull=True),
+                name="desk_unassigned_due",
+            ),
             models.Index(
                 fields=["open_flag", "software", "resolution_due", "id"],
                 name="desk_open_software",
