@@ -4,6 +4,7 @@ from django.db import transaction
 from syndesk.catalog.demo import load_catalog_demo
 from syndesk.contracts.demo import load_contracts_demo
 from syndesk.desk.demo import load_desk_demo
+from syndesk.inventory.demo import load_inventory_demo
 from syndesk.kb.demo import load_kb_demo
 from syndesk.members.demo import load_demo
 from syndesk.news.demo import load_news_demo
@@ -27,6 +28,7 @@ class Command(BaseCommand):
             desk = load_desk_demo()  # after contracts: entitlement follows the subscriptions
             remote = load_remote_demo()  # after desk: sessions on its open tickets
             kb = load_kb_demo()
+            inventory = load_inventory_demo()  # after catalog and members
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {members['members']} members, {members['users']} users, "
@@ -38,6 +40,8 @@ class Command(BaseCommand):
                 f"{contracts['terminations']} termination in progress; "
                 f"{news['notices']} new notices; {desk['tickets']} tickets, "
                 f"{desk['calls']} calls; {remote['sessions']} remote sessions; "
-                f"{kb['sheets']} practical sheets."
+                f"{kb['sheets']} practical sheets; "
+                f"{inventory['installations']} installed software on "
+                f"{inventory['workstations']} workstations."
             )
         )
