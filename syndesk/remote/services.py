@@ -79,7 +79,11 @@ def _now(at: datetime | None) -> datetime:
 
 
 def _lock(session: RemoteSession) -> RemoteSession:
-    return RemoteSession.objects.select_for_update().select_related("tool").get(pk=session.pk)
+    return (
+        RemoteSession.objects.select_for_update(of=("self",))
+        .select_related("tool")
+        .get(pk=session.pk)
+    )
 
 
 def _fmt(at: datetime) -> str:
@@ -248,7 +252,7 @@ def request_session(
         raise ValidationError(errors)
     with transaction.atomic():
         ticket = (
-            Ticket.objects.select_for_update()
+            Ticket.objects.select_for_update(of=("self",))
             .select_related("contact", "requester")
             .get(pk=ticket.pk)
         )
@@ -496,7 +500,7 @@ def mark_presence_lost(*, now: datetime | None = None) -> int:
     for pk in list(candidates):
         with transaction.atomic():
             session = (
-                RemoteSession.objects.select_for_update()
+                RemoteSession.objects.select_for_update(of=("self",))
                 .select_related("ticket", "requested_by", "member")
                 .get(pk=pk)
             )
@@ -654,7 +658,7 @@ def expire_requests(*, now: datetime | None = None) -> int:
         )
     ):
         with transaction.atomic():
-            session = RemoteSession.objects.select_for_update().get(pk=pk)
+            session = RemoteSession.objects.select_for_update(of=("self",)).get(pk=pk)
             if session.status != Status.REQUESTED or session.expires_at > now:
                 continue
             session.status = Status.EXPIRED
@@ -678,7 +682,7 @@ def abandon_stale(*, now: datetime | None = None) -> int:
     ):
         with transaction.atomic():
             session = (
-                RemoteSession.objects.select_for_update()
+                RemoteSession.objects.select_for_update(of=("self",))
                 .select_related("ticket", "requested_by")
                 .get(pk=pk)
             )
