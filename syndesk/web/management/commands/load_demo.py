@@ -1,6 +1,7 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from syndesk.billing.demo import load_billing_demo
 from syndesk.catalog.demo import load_catalog_demo
 from syndesk.contracts.demo import load_contracts_demo
 from syndesk.desk.demo import load_desk_demo
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             members = load_demo()
             catalog = load_catalog_demo()
             contracts = load_contracts_demo()
+            billing = load_billing_demo()  # after contracts: invoices of the subscriptions
             news = load_news_demo()
             desk = load_desk_demo()  # after contracts: entitlement follows the subscriptions
             remote = load_remote_demo()  # after desk: sessions on its open tickets
@@ -38,6 +40,8 @@ class Command(BaseCommand):
                 f"{contracts['quotes']} quotes, {contracts['orders']} purchase orders, "
                 f"{contracts['requests']} requests ({contracts['open_requests']} open), "
                 f"{contracts['terminations']} termination in progress; "
+                f"{billing['invoices']} invoices, {billing['credit_notes']} credit notes, "
+                f"{billing['payments']} payments ({billing['overdue']} invoices overdue); "
                 f"{news['notices']} new notices; {desk['tickets']} tickets, "
                 f"{desk['calls']} calls; {remote['sessions']} remote sessions; "
                 f"{kb['sheets']} practical sheets; "
