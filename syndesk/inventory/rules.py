@@ -16,8 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 PASS = "pass"  # noqa: S105 (a check result, not a password)
 FAIL = "fail"
@@ -114,6 +116,7 @@ SERVER_AS_DESKTOP = {
 }
 
 
+@lru_cache(maxsize=1024)
 def normalise_os(text: str) -> OSInfo | None:
     """The OS a free-text string names; None for an empty string; UnknownOS otherwise."""
     raw = " ".join((text or "").lower().replace("_", " ").split())
@@ -264,15 +267,18 @@ def _quantity(value) -> str:
         return str(value)
 
 
+_CRITERIA = {
+    "os": gettext_lazy("Système d'exploitation"),
+    "cpu": gettext_lazy("Processeur"),
+    "ram": gettext_lazy("Mémoire vive"),
+    "disk": gettext_lazy("Espace disque libre"),
+    "browser": gettext_lazy("Navigateur"),
+    "runtime": gettext_lazy("Environnement d'exécution"),
+}
+
+
 def _criterion(kind: str) -> str:
-    return {
-        "os": _("Système d'exploitation"),
-        "cpu": _("Processeur"),
-        "ram": _("Mémoire vive"),
-        "disk": _("Espace disque libre"),
-        "browser": _("Navigateur"),
-        "runtime": _("Environnement d'exécution"),
-    }.get(kind, _("Autre"))
+    return str(_CRITERIA.get(kind, gettext_lazy("Autre")))
 
 
 def _requirement(req: Req) -> str:
