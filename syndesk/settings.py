@@ -67,7 +67,7 @@ SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG and env_bool("SYNDESK_REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")
-    # Development and test only: production sets SECRET_KEY (see docs/deployment.md).
+    # Development and test only: production sets SECRET_KEY (see docs/deploy.md).
     SECRET_KEY = "syndesk-insecure-development-key-change-me"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
