@@ -63,23 +63,35 @@ def test_rerun_never_duplicates(subscription):
 def test_run_completes_after_a_crash(member_a, member_b, support, monkeypatch):
     subscribe(member_a, [support], start=date(2026, 3, 15), number="DEV-1")
     subscribe(member_b, [support], start=date(2026, 4, 1), number="DEV-2")
-    original = services._draft_for_period
+    original = services._save_drafts
     calls = []
 
-    def crash_on_second(period, *args):
-        calls.append(period)
+    def crash_on_second(drafts, *args):
+        calls.append(drafts)
         if len(calls) == 2:
             raise RuntimeError("power cut")
-        return original(period, *args)
+        return original(drafts, *args)
 
-    monkeypatch.setattr(services, "_draft_for_period", crash_on_second)
+    monkeypatch.setattr(services, "_save_drafts", crash_on_second)
     with pytest.raises(RuntimeError):
-        run(date(2026, 6, 1))
-    assert Invoice.objects.count() == 1  # the first invoice's transaction was committed
-    monkeypatch.setattr(services, "_draft_for_period", original)
+        run(date(2026, 6, 1), batch_size=1)
+    assert Invoice.objects.count() == 1  # the first invoice's batch was committed
+    monkeypatch.setattr(services, "_save_drafts", original)
     report = run(date(2026, 6, 1))
     assert len(report.created) == 1
     assert Invoice.objects.count() == 2
+
+
+def test_a_crash_in_a_batch_rolls_the_batch_back(subscription, monkeypatch):
+    def crash(*args):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(services, "_save_drafts", crash)
+    with pytest.raises(RuntimeError):
+        run(date(2026, 6, 1))
+    monkeypatch.undo()
+    assert not Invoice.objects.exists()
+    assert len(run(date(2026, 6, 1)).created) == 1
 
 
 def test_the_database_refuses_a_second_invoice_for_a_period(subscription):
