@@ -218,11 +218,34 @@ class MemberCompliance:
 
 
 def workstation_compliance(workstations: list[Workstation]) -> list[WorkstationCompliance]:
+    """Each workstation checked against its member's prerequisites. Identical machines
+    facing identical prerequisites are checked once (a town hall buys its workstations by
+    the dozen; members share the same software versions)."""
     reqs = requirements_of_members({w.member_id for w in workstations})
-    return [
-        WorkstationCompliance(w, rules.check_spec(w.spec(), reqs.get(w.member_id, [])))
-        for (w) in workstations
-    ]
+    cache: dict[tuple, list[rules.Check]] = {}
+    results = []
+    for workstation in workstations:
+        spec = workstation.spec()
+        member_reqs = tuple(reqs.get(workstation.member_id, []))
+        key = (_spec_key(spec), member_reqs)
+        if key not in cache:
+            cache[key] = rules.check_spec(spec, member_reqs)
+        results.append(WorkstationCompliance(workstation, cache[key]))
+    return results
+
+
+def _spec_key(spec: rules.Spec) -> tuple:
+    return (
+        spec.os_family,
+        spec.os_version,
+        spec.cpu_cores,
+        spec.ram_gib,
+        spec.free_disk_gib,
+        spec.browser,
+        spec.browser_version,
+        tuple(sorted(spec.runtimes.items())),
+        spec.runtimes_known,
+    )
 
 
 def compliance_report(*, user, only_failing: bool = True) -> list[MemberCompliance]:
