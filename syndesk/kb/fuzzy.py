@@ -2,13 +2,14 @@
 ("télétransmision" still finds "Télétransmission des flux PES").
 
 Only the title and the summary are compared (the body would make it slow and noisy), and
-every query word of at least 3 letters must resemble a word there:
+every query word of at least 3 letters (numbers aside) must resemble a word there:
 
 * PostgreSQL: ``word_similarity`` of the pg_trgm extension (installed by kb's migration
   0004) between each accent-free query word and the accent-free title + summary, at least
   ``PG_THRESHOLD``; ranked by the sum of the similarities.
 * SQLite: the same idea in Python. The distinct words of the titles and summaries form a
-  vocabulary; ``difflib.get_close_matches`` finds, for each query word, the words at least
+  vocabulary (built once per process, rebuilt when a sheet changes);
+  ``difflib.get_close_matches`` finds, for each query word, the words at least
   ``SQLITE_CUTOFF`` alike; a sheet matches when it holds a close word for every query word.
 
 The two measures differ in detail, but both accept a letter missing, doubled or swapped in
@@ -19,15 +20,19 @@ both back ends.
 import difflib
 
 from django.db import connection
-from django.db.models import F, FloatField, Func, Q, TextField, Value
+from django.db.models import Count, F, FloatField, Func, Max, Q, TextField, Value
 from django.db.models.functions import Coalesce, Concat, Lower
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 
 from . import search
+from .models import Sheet
 
 PG_THRESHOLD = 0.5
 SQLITE_CUTOFF = 0.8
 MIN_LETTERS = 3
 MAX_WORDS = 6
+CANDIDATES = 500  # best-scored ids read before the queryset's own filters
 
 
 def typo_words(query_text: str) -> list[str]:
@@ -35,7 +40,7 @@ def typo_words(query_text: str) -> list[str]:
     found: list[str] = []
     for word in search.words(query_text):
         word = search.strip_accents(word).lower()
-        if len(word) >= MIN_LETTERS and word not in found:
+        if len(word) >= MIN_LETTERS and not word.isdigit() and word not in found:
             found.append(word)
     return found[:MAX_WORDS]
 
@@ -80,14 +85,27 @@ def _postgres(queryset, wanted: list[str], limit: int) -> list:
     )
 
 
+# The SQLite vocabulary: {word: ids of the sheets with it in their title or summary}, built
+# once per process and rebuilt when the sheets change (their count, last id or last update).
+_VOCABULARY: dict = {"key": None, "where": {}, "words": []}
+
+
+def _vocabulary() -> tuple[dict[str, set[int]], list[str]]:
+    key = Sheet.objects.aggregate(n=Count("pk"), last=Max("pk"), changed=Max("updated_at"))
+    key = (connection.alias, connection.settings_dict.get("NAME"), *key.values())
+    if _VOCABULARY["key"] != key:
+        where: dict[str, set[int]] = {}
+        rows = Sheet.objects.values_list("pk", "title", "summary").iterator(chunk_size=2000)
+        for pk, title, summary in rows:
+            for word in search.words(f"{title} {summary}"):
+                if len(word) >= MIN_LETTERS and not word.isdigit():
+                    where.setdefault(search.strip_accents(word).lower(), set()).add(pk)
+        _VOCABULARY.update(key=key, where=where, words=list(where))
+    return _VOCABULARY["where"], _VOCABULARY["words"]
+
+
 def _python(queryset, wanted: list[str], limit: int) -> list:
-    where: dict[str, set[int]] = {}
-    for pk, title, summary in (
-        queryset.prefetch_related(None).values_list("pk", "title", "summary").iterator()
-    ):
-        for word in search.words(f"{title} {summary}"):
-            where.setdefault(search.strip_accents(word).lower(), set()).add(pk)
-    vocabulary = list(where)
+    where, vocabulary = _vocabulary()
     scores: dict[int, float] | None = None
     for word in wanted:
         best: dict[int, float] = {}
@@ -101,11 +119,15 @@ def _python(queryset, wanted: list[str], limit: int) -> list:
             scores = {pk: s + best[pk] for pk, s in scores.items() if pk in best}
         if not scores:
             return []
-    ranked = sorted((scores or {}).items(), key=lambda pair: -pair[1])
-    by_id = queryset.in_bulk([pk for pk, _score in ranked[: limit * 2]])
-    sheets = [by_id[pk] for pk, _score in ranked if pk in by_id]
+    scores = scores or {}
+    ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))[:CANDIDATES]
+    # Which candidates the queryset keeps (ids only), then the best `limit` rows in full.
+    kept = set(queryset.filter(pk__in=ranked).values_list("pk", flat=True))
+    best = [pk for pk in ranked if pk in kept][:limit]
+    by_id = queryset.filter(pk__in=best).in_bulk()
+    sheets = [by_id[pk] for pk in best if pk in by_id]
     for sheet in sheets:
-        sheet.kb_fuzzy = scores[sheet.pk] if scores else 0.0
+        sheet.kb_fuzzy = scores[sheet.pk]
     sheets.sort(key=lambda s: (-s.kb_fuzzy, s.title, s.pk))
     return sheets[:limit]
 
@@ -116,10 +138,16 @@ def search_with_typos(queryset, query_text: str, *, limit: int = 50) -> list:
     hits = search.search_sheets(queryset, query_text, limit=limit)
     if hits or not search.query_stems(query_text):
         return hits
-    stems = search.query_stems(query_text)
     fallback = []
     for sheet in fuzzy_sheets(queryset, query_text, limit=limit):
-        hit = search.Hit(sheet, float(sheet.kb_fuzzy), search.snippet(sheet, stems))
+        hit = search.Hit(sheet, float(sheet.kb_fuzzy), _plain_snippet(sheet))
         hit.fuzzy = True
         fallback.append(hit)
     return fallback
+
+
+def _plain_snippet(sheet, width: int = 30) -> SafeString:
+    """The start of the summary (or body), escaped: a misspelt word marks nothing, and
+    scanning whole bodies for it would cost more than the search."""
+    text = sheet.summary or search.plain_text(sheet.body[:2000])
+    return mark_safe(escape(" ".join(text.split()[:width])))

@@ -1,17 +1,25 @@
 """Sheets suggested while somebody describes a problem (a ticket's subject and description).
 
 The search of kb.search requires every query word; a description is a sentence, so here
-each significant word (4 letters or more, not a common French word) is searched on its own
-and a sheet scores one point per word it matches (the subject's words first, at most
-`MAX_WORDS` searches). When no word matches, the typo-tolerant fallback of kb.fuzzy is
+the significant words (4 letters or more, not a common French word; at most `MAX_WORDS`,
+the subject's first) are searched together with OR, in one query ranked by the back end
+(bm25 on SQLite, ts_rank on PostgreSQL): sheets matching more words rank higher.
+When no word matches, the typo-tolerant fallback of kb.fuzzy is
 tried on the subject. Only sheets of `Sheet.objects.visible_to(user)` are ever considered:
 a member user never gets a staff-only sheet.
 """
+
+import re
+
+from django.db import connection
+from django.db.models import F
+from django.utils.safestring import mark_safe
 
 from . import fuzzy, search
 from .models import Sheet
 
 MAX_WORDS = 6
+CANDIDATES = 200  # best-ranked ids read before the visibility filter
 MAX_TEXT = 2000  # characters of the description read (a pasted log stays cheap)
 _STOPWORDS_TEXT = (
     "alors aussi autre avec avoir bonjour cela cette comme dans depuis donc elle elles encore "
@@ -38,19 +46,48 @@ def significant_words(*texts: str) -> list[str]:
     return result[:MAX_WORDS]
 
 
+def _ranked_ids(stems: list[str], limit: int) -> list[int]:
+    """Ids of the sheets matching ANY of `stems` (as word prefixes), those matching more and
+    better first: one full-text query (kb.search's AND query fits a search box, not a
+    sentence)."""
+    if connection.vendor == "sqlite":
+        # Stems hold only letters and digits; quoted, they are literal tokens for FTS5.
+        # Titles and summaries only: a sheet is suggested for what it is about.
+        match = "{title summary} : (" + " OR ".join(f'"{s}"*' for s in stems) + ")"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT rowid FROM {search.FTS_TABLE} WHERE {search.FTS_TABLE} MATCH %s"  # noqa: S608
+                f" ORDER BY bm25({search.FTS_TABLE}, 10.0, 4.0, 1.0) LIMIT %s",
+                [match, limit],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    from django.contrib.postgres.search import SearchQuery, SearchRank
+
+    prefixes = [re.sub(r"[^a-z0-9]", "", s) for s in stems]
+    raw = " | ".join(f"{p}:*" for p in prefixes if p)
+    if not raw:
+        return []
+    query = SearchQuery(raw, config="simple", search_type="raw")
+    return list(
+        Sheet.objects.filter(search_vector__matches=query)
+        .annotate(kb_rank=SearchRank(F("search_vector"), query))
+        .order_by("-kb_rank", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
 def suggest_sheets(*, user, subject: str = "", description: str = "", limit: int = 5) -> list:
     """Up to `limit` search hits (kb.search.Hit) for what `user` is typing, best first."""
     visible = Sheet.objects.visible_to(user)
-    scores: dict[int, list] = {}
-    for position, word in enumerate(significant_words(subject, description)):
-        for rank, hit in enumerate(search.search_sheets(visible, word, limit=20)):
-            entry = scores.setdefault(hit.sheet.pk, [0, 0.0, hit])
-            entry[0] += 1
-            entry[1] -= position * 100 + rank  # earlier words and better ranks first
-    if not scores:
+    stems = [search.stem(w) for w in significant_words(subject, description)]
+    if not stems:
+        return []
+    ids = _ranked_ids(stems, CANDIDATES)
+    by_id = (
+        visible.filter(pk__in=ids).only("pk", "title", "slug", "summary", "visibility").in_bulk()
+    )
+    sheets = [by_id[pk] for pk in ids if pk in by_id][:limit]
+    if not sheets:
         subject_words = " ".join(significant_words(subject))
-        if not subject_words:
-            return []
-        return fuzzy.search_with_typos(visible, subject_words, limit=limit)
-    ordered = sorted(scores.values(), key=lambda e: (-e[0], -e[1], e[2].sheet.title))
-    return [entry[2] for entry in ordered[:limit]]
+        return fuzzy.search_with_typos(visible, subject_words, limit=limit) if subject_words else []
+    return [search.Hit(s, float(len(sheets) - i), mark_safe("")) for i, s in enumerate(sheets)]
