@@ -7,8 +7,7 @@ from django.urls import reverse
 from syndesk.core.panels import Panel, register
 
 from . import services
-from .forms import RequestForm
-from .models import RemoteSession, RemoteTool, Status
+from .models import RemoteSession, Status
 
 
 def staff_ticket_panel(request, ticket) -> dict | None:
@@ -21,16 +20,13 @@ def staff_ticket_panel(request, ticket) -> dict | None:
         .select_related("tool", "requested_by", "closed_by", "present_user", "present_contact")[:20]
     )
     active = next((s for s in sessions if s.status in (Status.REQUESTED, Status.OPEN)), None)
-    can_request = (
-        user.has_perm("remote.add_remotesession")
-        and ticket.is_open
-        and active is None
-        and RemoteTool.objects.filter(is_active=True).exists()
-    )
+    # One query on the ticket page: the request form (and its list of tools) is fetched by
+    # htmx when the agent opens it (the ticket page has a query budget).
+    can_request = user.has_perm("remote.add_remotesession") and ticket.is_open and active is None
     return {
         "remote_sessions": sessions,
         "remote_active": active,
-        "remote_form": RequestForm() if can_request else None,
+        "remote_can_request": can_request,
         "remote_ticket": ticket,
         "remote_poll": max(2, min(services.beat_seconds(), 5)),
     }

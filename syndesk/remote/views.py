@@ -60,7 +60,14 @@ class RequestSessionView(StaffPermissionMixin, View):
         )
 
     def get(self, request, reference):
-        return self._render(request, self._ticket(request, reference), RequestForm())
+        ticket = self._ticket(request, reference)
+        if request.htmx:  # the ticket page's panel loads the form when it is opened
+            return render(
+                request,
+                "remote/staff/_request_form.html",
+                {"ticket": ticket, "form": RequestForm()},
+            )
+        return self._render(request, ticket, RequestForm())
 
     def post(self, request, reference):
         ticket = self._ticket(request, reference)

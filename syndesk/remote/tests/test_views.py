@@ -53,8 +53,34 @@ def test_the_ticket_page_offers_the_request_form(client, agent, ticket, tools):
     client.force_login(agent)
     page = client.get(reverse("desk:ticket", args=[ticket.reference])).content.decode()
     assert "Demander une session de télémaintenance" in page
-    assert reverse("remote:request", args=[ticket.reference]) in page
-    assert "MeshCentral" not in page  # inactive tools are not offered
+    request_url = reverse("remote:request", args=[ticket.reference])
+    assert f'hx-get="{request_url}"' in page
+    fragment = client.get(request_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment
+    assert "RustDesk" in fragment
+    assert "MeshCentral" not in fragment  # inactive tools are not offered
+
+
+def test_the_panel_costs_the_ticket_page_one_query(client, agent, ticket, tools, live_request):
+    client.force_login(agent)
+    url = reverse("desk:ticket", args=[ticket.reference])
+    client.get(url)
+    from syndesk.core import panels
+    from syndesk.remote.panels import staff_ticket_panel
+
+    class Request:
+        user = agent
+
+    assert count_queries(lambda: staff_ticket_panel(Request(), ticket)) == 1
+    assert [p.template for p in panels.panels_for("staff_ticket_detail")].count(
+        "remote/staff/_ticket_panel.html"
+    ) == 1
+
+
+def test_the_member_home_shows_a_pending_request(client, alice, live_request):
+    client.force_login(alice)
+    page = client.get(reverse("member-portal:home")).content.decode()
+    assert portal(live_request) in page
 
 
 def test_agent_requests_a_session_from_the_ticket(client, agent, ticket, rustdesk):
