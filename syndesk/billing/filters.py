@@ -32,10 +32,12 @@ class InvoiceFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(
         label=_("Nature"), choices=Invoice.Kind.choices, empty_label=_("Toutes")
     )
+    # A hidden field (set by the member page's link): a select of thousands of members
+    # would cost more to render than the whole list; the search finds members by name.
     member = django_filters.ModelChoiceFilter(
         label=_("Adhérent"),
-        queryset=Member.objects.order_by("name").only("pk", "name"),
-        empty_label=_("Tous"),
+        queryset=Member.objects.only("pk", "name"),
+        widget=forms.HiddenInput,
     )
     overdue = django_filters.BooleanFilter(
         label=_("En retard de paiement uniquement"),

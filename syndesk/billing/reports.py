@@ -31,6 +31,8 @@ from . import services
 from .models import ZERO, Invoice
 
 TOP_MEMBERS = 20
+#: Members listed on the page (the CSV lists them all).
+MEMBERS_SHOWN = 50
 UPCOMING_DAYS = 60
 YEARS_SHOWN = 5
 
@@ -217,6 +219,7 @@ class Dashboard:
     months: list[Row]
     members: list[Row]
     members_count: int
+    members_shown: list[Row]
     upcoming: list
     member_chart: Chart
     month_chart: Chart
@@ -247,8 +250,10 @@ def dashboard(user, *, year: int, today: date) -> Dashboard:
     member_values = list(
         of_year.values("member_id", "member__name")
         .annotate(**_figures(today))
-        .order_by("-invoiced", "member__name")
+        .order_by("-overdue", "-due", "-invoiced", "member__name")
     )
+    # The page shows the members with the most overdue first (then still due, then
+    # invoiced); the CSV file has every member.
     members = [_row(v["member__name"], v, v["member_id"]) for v in member_values]
     series_of = [
         (_("Payé"), GREEN, "paid"),
@@ -283,6 +288,7 @@ def dashboard(user, *, year: int, today: date) -> Dashboard:
         months=months,
         members=members,
         members_count=len(members),
+        members_shown=members[:MEMBERS_SHOWN],
         upcoming=services.upcoming_invoices(today=today, days=UPCOMING_DAYS),
         member_chart=member_chart,
         month_chart=month_chart,

@@ -107,10 +107,15 @@ class InvoiceListView(StaffPermissionMixin, View):
         page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
         query = request.GET.copy()
         query.pop("page", None)
+        without_member = query.copy()
+        without_member.pop("member", None)
+        form = filterset.form
         context = {
             "filter": filterset,
             "page": page,
             "query": query.urlencode(),
+            "query_without_member": without_member.urlencode(),
+            "chosen_member": form.cleaned_data.get("member") if form.is_valid() else None,
             "today": today(),
             "drafts": Invoice.objects.visible_to(request.user)
             .filter(status=Invoice.Status.DRAFT, kind=Invoice.Kind.INVOICE)
