@@ -332,6 +332,10 @@ class Declaration(HardwareSpec):
         return f"<Declaration {self.pk} member={self.member_id} kind={self.kind}>"
 
     @property
+    def masked_licence(self) -> str:
+        return str(self.licence_key) if self.licence_key else ""
+
+    @property
     def is_open(self) -> bool:
         return self.status in OPEN_DECLARATION_STATUSES
 
