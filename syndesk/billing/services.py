@@ -26,7 +26,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from syndesk.catalog import rules as catalog_rules
-from syndesk.catalog.models import TariffGrid
+from syndesk.catalog.models import Offer, TariffGrid
 from syndesk.catalog.services import NoTariff, price_for
 from syndesk.contracts import rules as contract_rules
 from syndesk.contracts.models import PurchaseOrder, Subscription, SubscriptionLine
@@ -156,9 +156,29 @@ def _started_periods(subscription: Subscription, as_of: date, since: date | None
 
 
 def _subscriptions():
-    return Subscription.objects.select_related("member").prefetch_related(
-        "terminations",
-        Prefetch("lines", queryset=SubscriptionLine.objects.select_related("offer")),
+    # Only what the run reads: thousands of subscriptions are loaded at once.
+    return (
+        Subscription.objects.select_related("member")
+        .only(
+            "start",
+            "status",
+            "renewal",
+            "decided_periods",
+            "end_date",
+            "ended_on",
+            "member__name",
+            "member__population",
+            "member__population_type",
+            "member__population_year",
+            "member__chorus_service_code",
+        )
+        .prefetch_related(
+            "terminations",
+            Prefetch(
+                "lines",
+                queryset=SubscriptionLine.objects.only("subscription_id", "offer_id", "added_on"),
+            ),
+        )
     )
 
 
@@ -199,6 +219,10 @@ class _Pricer:
         for grid in grids:
             self._grids[grid.offer_id].append(grid)
         self._cache: dict[tuple, _Price] = {}
+        self._offers = {offer.pk: offer for offer in Offer.objects.all()}
+
+    def offer(self, pk: int) -> Offer:
+        return self._offers[pk]
 
     def grid(self, offer, on: date) -> TariffGrid | None:
         """The latest grid already effective whose deliberation is enforceable on `on`."""
@@ -255,14 +279,11 @@ def _period_detail(start: date, end: date, full_start: date, full_end: date) -> 
     return detail
 
 
-def _references(subscription: Subscription, orders: dict[int, PurchaseOrder]) -> tuple[str, str]:
+def _references(subscription: Subscription, orders: dict[int, tuple[str, str]]) -> tuple[str, str]:
     """The commitment number and Chorus Pro service code a draft starts with: those of the
     member's latest accepted order, else the member's service code."""
-    order = orders.get(subscription.member_id)
-    member = subscription.member
-    commitment = order.commitment_number if order else ""
-    service = (order.chorus_service_code if order else "") or member.chorus_service_code
-    return commitment, service
+    commitment, service = orders.get(subscription.member_id, ("", ""))
+    return commitment, service or subscription.member.chorus_service_code
 
 
 def _build_draft(
@@ -275,7 +296,7 @@ def _build_draft(
     for position, sub_line in enumerate(subscription.lines.all()):
         if sub_line.added_on > period.full_end:
             continue  # added after this period: billed from the next anniversary on
-        offer = sub_line.offer
+        offer = pricer.offer(sub_line.offer_id)
         # The tariff in force on the period's first day (annex: tariffs by deliberation).
         price = pricer(offer, member, period.start)
         amount = rules.prorata(
@@ -350,13 +371,14 @@ def _save_drafts(drafts: list[tuple[Invoice, list[InvoiceLine], PendingPeriod]],
     return invoices
 
 
-def _latest_orders() -> dict[int, PurchaseOrder]:
-    orders: dict[int, PurchaseOrder] = {}
-    for order in PurchaseOrder.objects.filter(status=PurchaseOrder.Status.ACCEPTED).order_by(
-        "accepted_on", "pk"
-    ):
-        orders[order.member_id] = order
-    return orders
+def _latest_orders() -> dict[int, tuple[str, str]]:
+    """{member id: (commitment number, service code)} of each member's latest accepted order."""
+    rows = (
+        PurchaseOrder.objects.filter(status=PurchaseOrder.Status.ACCEPTED)
+        .order_by("accepted_on", "pk")
+        .values_list("member_id", "commitment_number", "chorus_service_code")
+    )
+    return {member_id: (commitment, service) for member_id, commitment, service in rows}
 
 
 def run_invoicing(
