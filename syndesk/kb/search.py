@@ -28,11 +28,12 @@ and "facturation" share "factur".
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from html import escape as html_escape
 
 from django.db import connection
 from django.db.models import F, Func, Q, TextField, Value
 from django.db.models.functions import Coalesce, Lower
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 SUFFIXES = sorted(
@@ -55,8 +56,10 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The light stem of one word (see the module docstring)."""
+    """The light stem of one word (see the module docstring). Memoised: snippets stem every
+    word of up to 50 sheets per search, from a vocabulary of a few thousand words."""
     word = strip_accents(word.lower())
     for suffix in SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_STEM:
@@ -148,17 +151,32 @@ class Hit:
     snippet: SafeString
 
 
+#: Candidates read from the index per search (the page shows at most 50 of them).
+CANDIDATES = 500
+
+
 def _fts5_ids(stems: list[str]) -> list[int]:
+    """Ids of the best matching sheets, best first, at most CANDIDATES.
+
+    bm25 is computed for every row a MATCH returns: for a word found in most sheets that
+    was the search's main cost. Sheets matching in their title or summary are ranked
+    first (a small share of the rows); the whole text is ranked only when those do not
+    fill the candidates."""
     # Stems hold only letters and digits; quoting each one makes it a literal token for
     # FTS5 (never an operator such as AND, NEAR, "-" or a column filter).
     match = " AND ".join(f'"{s}"*' for s in stems)
+    sql = (
+        f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
+        f" ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0) LIMIT {CANDIDATES}"
+    )
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-            f" ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0) LIMIT 500",
-            [match],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [f"{{title summary}} : ({match})"])
+        ids = [row[0] for row in cursor.fetchall()]
+        if len(ids) < CANDIDATES:
+            cursor.execute(sql, [match])
+            seen = set(ids)
+            ids += [row[0] for row in cursor.fetchall() if row[0] not in seen]
+    return ids[:CANDIDATES]
 
 
 def _postgres_ranked(queryset, query_text: str, stems: list[str], limit: int) -> list:
@@ -207,8 +225,12 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
         return []
     if _is_sqlite():
         ids = _fts5_ids(stems)
-        by_id = {s.pk: s for s in queryset.filter(pk__in=ids)}
-        ordered = [by_id[pk] for pk in ids if pk in by_id][:limit]
+        # Which candidates the queryset lets through (ids only), then the page's sheets:
+        # loading (and prefetching for) all 500 candidates cost more than the search.
+        visible = set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
+        top = [pk for pk in ids if pk in visible][:limit]
+        by_id = {s.pk: s for s in queryset.filter(pk__in=top)}
+        ordered = [by_id[pk] for pk in top if pk in by_id]
         return [Hit(s, float(len(ordered) - i), snippet(s, stems)) for i, s in enumerate(ordered)]
     ranked = _postgres_ranked(queryset, query_text, stems, limit)
     return [Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems)) for s in ranked]
@@ -217,20 +239,29 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
 def snippet(sheet, stems: list[str], *, width: int = 30) -> SafeString:
     """Up to `width` words of the summary or body around the first match, the matching
     words in <mark>. Escaped before marking: no text of the sheet becomes markup."""
+    seen: dict[str, bool] = {}  # token -> matches: the same words come back often
+
+    def matches(token: str) -> bool:
+        found = seen.get(token)
+        if found is None:
+            found = seen[token] = _matches(token, stems)
+        return found
+
     for source in (sheet.summary, plain_text(sheet.body)):
         tokens = source.split()
         for index, token in enumerate(tokens):
-            if _matches(token, stems):
+            if matches(token):
                 start = max(0, index - width // 3)
                 window = tokens[start : start + width]
                 parts = [
-                    f"<mark>{escape(t)}</mark>" if _matches(t, stems) else str(escape(t))
+                    f"<mark>{html_escape(t)}</mark>" if matches(t) else html_escape(t)
                     for t in window
                 ]
                 prefix = "… " if start > 0 else ""
                 suffix = " …" if start + width < len(tokens) else ""
-                return mark_safe(prefix + " ".join(parts) + suffix)
-    return mark_safe(escape(" ".join((sheet.summary or plain_text(sheet.body)).split()[:width])))
+                return mark_safe(prefix + " ".join(parts) + suffix)  # escaped above
+    text = " ".join((sheet.summary or plain_text(sheet.body)).split()[:width])
+    return mark_safe(html_escape(text))  # escaped
 
 
 def _matches(token: str, stems: list[str]) -> bool:
