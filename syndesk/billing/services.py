@@ -131,6 +131,7 @@ class RunReport:
     existing: int = 0
     errors: list[tuple[Subscription, str]] = field(default_factory=list)
     credit_notes: list[Invoice] = field(default_factory=list)
+    refreshed: int = 0  # drafts discarded because a termination changed their period
 
     @property
     def ok(self) -> bool:
@@ -371,6 +372,38 @@ def _save_drafts(drafts: list[tuple[Invoice, list[InvoiceLine], PendingPeriod]],
     return invoices
 
 
+@transaction.atomic
+def _discard_stale_drafts(*, issued_by) -> int:
+    """Drafts whose period a termination recorded since has cut short (or cancelled) are
+    discarded, so that the run drafts them again pro rata (or not at all). Only drafts:
+    an issued invoice is corrected by a credit note."""
+    stale = []
+    drafts = (
+        Invoice.objects.filter(
+            status=Invoice.Status.DRAFT,
+            kind=Invoice.Kind.INVOICE,
+            subscription__terminations__isnull=False,
+        )
+        .select_related("subscription")
+        .prefetch_related("subscription__terminations")
+        .distinct()
+    )
+    for draft in drafts:
+        last = draft.subscription.last_covered_day()
+        if last is not None and draft.period_end is not None and last < draft.period_end:
+            stale.append(draft)
+    for draft in stale:
+        log_action(
+            "billing.invoice.draft_discarded",
+            actor=issued_by,
+            target=draft,
+            data={"reason": "termination", "period": draft.period_index},
+        )
+        draft.lines.all().delete()
+        draft.delete()
+    return len(stale)
+
+
 def _latest_orders() -> dict[int, tuple[str, str]]:
     """{member id: (commitment number, service code)} of each member's latest accepted order."""
     rows = (
@@ -395,6 +428,7 @@ def run_invoicing(
     from a concurrent run: rerunning after a crash completes the job, never duplicates it.
     Drafts are then reviewed and issued (`issue_invoice`, `issue_drafts`)."""
     report = RunReport(as_of=as_of)
+    report.refreshed = _discard_stale_drafts(issued_by=issued_by)
     pending = pending_periods(as_of=as_of, since=since)
     pricer, orders = _Pricer(), _latest_orders()
     total = len(pending)

@@ -140,6 +140,27 @@ def test_final_period_is_prorated(subscription, billing):
     assert "prorata temporis" in final.lines.get().detail
 
 
+def test_a_draft_cut_short_by_a_later_termination_is_drafted_again(subscription):
+    run(date(2027, 3, 20))
+    Termination.objects.create(
+        subscription=subscription, received_on=date(2027, 4, 10), last_day=date(2027, 6, 30)
+    )
+    report = run(date(2027, 3, 20))
+    assert report.refreshed == 1
+    final = Invoice.objects.get(period_index=1)
+    assert final.prorated
+    assert final.period_end == date(2027, 6, 30)
+    assert Invoice.objects.get(period_index=0).total_excl_vat == Decimal("850.00")
+
+
+def test_invoices_are_scoped_to_the_member(subscription, member_b, support, alice, charlie):
+    subscribe(member_b, [support], start=date(2026, 3, 20), number="DEV-2")
+    run(date(2026, 4, 1))
+    assert {i.member for i in Invoice.objects.visible_to(alice)} == {subscription.member}
+    assert {i.member for i in Invoice.objects.visible_to(charlie)} == {member_b}
+    assert Payment.objects.visible_to(charlie).count() == 0
+
+
 def test_run_reports_an_offer_without_tariff(member_a, support):
     from syndesk.catalog.models import Offer
 
