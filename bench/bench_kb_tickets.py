@@ -16,7 +16,7 @@ agent, after two warm-up requests, and prints p50/p95 wall-clock milliseconds:
 - suggestions: the fragment the ticket forms load while the member types (subject and a
   one-sentence description);
 - typo: a staff sheet search whose words are all misspelt (the full-text search finds
-  nothing, kb.fuzzy answers).
+  nothing, kb.fuzzy answers), as a page and as kb.fuzzy's own call.
 Figures are recorded in docs/performance.md ("Practical sheets from tickets").
 """
 
@@ -77,7 +77,7 @@ from django.utils import timezone  # noqa: E402
 
 from syndesk.conftest import make_user  # noqa: E402
 from syndesk.core import roles  # noqa: E402
-from syndesk.kb import search  # noqa: E402
+from syndesk.kb import fuzzy, search  # noqa: E402
 from syndesk.kb.models import Sheet  # noqa: E402
 from syndesk.members.models import LegalCategory, Member  # noqa: E402
 
@@ -178,6 +178,14 @@ def main() -> None:
         timed(staff_client, list_url, {"q": TYPOS[n % len(TYPOS)]}) for n in range(ARGS.requests)
     ]
     report("typo fallback (staff list page)", samples)
+
+    everything = Sheet.objects.all()
+    samples = []
+    for n in range(ARGS.requests):
+        start = time.perf_counter()
+        fuzzy.fuzzy_sheets(everything, TYPOS[n % len(TYPOS)], limit=50)
+        samples.append((time.perf_counter() - start) * 1000)
+    report("typo fallback alone (kb.fuzzy)", samples)
 
 
 if __name__ == "__main__":

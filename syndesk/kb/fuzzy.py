@@ -6,7 +6,8 @@ every query word of at least 3 letters (numbers aside) must resemble a word ther
 
 * PostgreSQL: ``word_similarity`` of the pg_trgm extension (installed by kb's migration
   0004) between each accent-free query word and the accent-free title + summary, at least
-  ``PG_THRESHOLD``; ranked by the sum of the similarities.
+  ``PG_THRESHOLD`` (the ``<%`` operator, served by the trigram GIN index of migration
+  0005); ranked by the sum of the similarities.
 * SQLite: the same idea in Python. The distinct words of the titles and summaries form a
   vocabulary (built once per process, rebuilt when a sheet changes);
   ``difflib.get_close_matches`` finds, for each query word, the words at least
@@ -20,8 +21,8 @@ both back ends.
 import difflib
 
 from django.db import connection
-from django.db.models import Count, F, FloatField, Func, Max, Q, TextField, Value
-from django.db.models.functions import Coalesce, Concat, Lower
+from django.db.models import BooleanField, Count, F, FloatField, Max
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -56,30 +57,31 @@ def fuzzy_sheets(queryset, query_text: str, *, limit: int = 50) -> list:
     return _python(queryset, wanted, limit)
 
 
+# The accent-free text the trigram GIN index of migration 0005 covers (kb_unaccent is an
+# IMMUTABLE wrapper of unaccent, which PostgreSQL will not index directly).
+PG_TEXT = "kb_unaccent(lower(kb_sheet.title || ' ' || kb_sheet.summary))"
+
+
 def _postgres(queryset, wanted: list[str], limit: int) -> list:
-    text = Lower(
-        Func(
-            Concat(
-                Coalesce(F("title"), Value("")),
-                Value(" "),
-                Coalesce(F("summary"), Value("")),
-                output_field=TextField(),
-            ),
-            function="unaccent",
-            output_field=TextField(),
+    # `word <% text` (word_similarity above the session's threshold) is what the GIN index
+    # serves; the threshold is set for this connection first.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, false)",
+            [str(PG_THRESHOLD)],
         )
-    )
-    annotations, condition, total = {}, Q(), None
+    annotations, total = {}, None
     for index, word in enumerate(wanted):
-        name = f"kb_sim{index}"
-        annotations[name] = Func(
-            Value(word), text, function="word_similarity", output_field=FloatField()
+        queryset = queryset.filter(
+            RawSQL(f"%s <%% {PG_TEXT}", [word], output_field=BooleanField())  # noqa: S611
         )
-        condition &= Q(**{f"{name}__gte": PG_THRESHOLD})
+        name = f"kb_sim{index}"
+        # The word is a bound parameter; PG_TEXT is a constant of this module.
+        similarity = f"word_similarity(%s, {PG_TEXT})"
+        annotations[name] = RawSQL(similarity, [word], output_field=FloatField())  # noqa: S611
         total = F(name) if total is None else total + F(name)
     return list(
         queryset.annotate(**annotations)
-        .filter(condition)
         .annotate(kb_fuzzy=total)
         .order_by("-kb_fuzzy", "title", "pk")[:limit]
     )
