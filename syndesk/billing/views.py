@@ -14,7 +14,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Max, Prefetch, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -508,16 +508,31 @@ class PaymentImportView(StaffPermissionMixin, View):
 
 
 class OverdueListView(StaffPermissionMixin, View):
+    """Issued invoices past their due date and not settled, oldest first (the same rows as
+    ``services.overdue_invoices``), with the figures a reminder would claim today."""
+
     permission_required = "billing.view_payment"
 
     def get(self, request):
         day = today()
-        invoices = services.overdue_invoices(day).filter(
-            pk__in=Invoice.objects.visible_to(request.user).values("pk")
+        invoices = (
+            Invoice.objects.visible_to(request.user)
+            .overdue(day)
+            .select_related("member")
+            .order_by("due_date", "number")
         )
         page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
+        # The last reminder of the page's invoices only: an annotation on the whole list
+        # would group every late invoice just to count them.
+        last = dict(
+            Reminder.objects.filter(invoice__in=[invoice.pk for invoice in page])
+            .values("invoice")
+            .annotate(last=Max("sent_on"))
+            .values_list("invoice", "last")
+        )
         rows = [
-            (invoice, services.reminder_figures(invoice=invoice, as_of=day)) for invoice in page
+            (invoice, services.reminder_figures(invoice=invoice, as_of=day), last.get(invoice.pk))
+            for invoice in page
         ]
         return render(
             request,
@@ -526,7 +541,9 @@ class OverdueListView(StaffPermissionMixin, View):
                 "page": page,
                 "rows": rows,
                 "today": day,
-                "due_count": len(services.reminders_due(day)),
+                "total_due": invoices.aggregate(
+                    total=Sum(F("total_incl_vat") - F("amount_paid") - F("amount_credited"))
+                )["total"],
                 "reminder_form": ReminderForm(initial={"kind": "letter"}),
             },
         )
