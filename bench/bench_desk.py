@@ -36,7 +36,6 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -107,29 +106,18 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.models import Group  # noqa: E402
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.db.models import Max, Min  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from syndesk.catalog.models import Software  # noqa: E402
-from syndesk.core import roles  # noqa: E402
-from syndesk.core.models import AuditEntry, NumberSequence  # noqa: E402
+from syndesk.desk import benchdata as desk_bench  # noqa: E402
 from syndesk.desk import queue_pages, services  # noqa: E402
 from syndesk.desk.models import (  # noqa: E402
-    Category,
-    Channel,
-    Outcome,
-    Priority,
-    Status,
     Ticket,
-    TicketMessage,
-    TimeEntry,
 )
-from syndesk.members.models import LegalCategory, Member, Membership  # noqa: E402
+from syndesk.members import benchdata as member_bench  # noqa: E402
+from syndesk.members.models import Membership  # noqa: E402
 
 SEED = 1_000_000
 MEMBERS = 2_000
@@ -140,268 +128,26 @@ SAMPLED = 100
 PAGE_SIZE = 50
 BUDGET_SECONDS = 60  # per page: a page far off the target stops after 10+ requests
 
-COLUMNS = [
-    "reference",
-    "member_id",
-    "contact_id",
-    "requester_id",
-    "opened_by_id",
-    "software_id",
-    "version_id",
-    "channel",
-    "category",
-    "priority",
-    "status",
-    "outcome",
-    "assignee_id",
-    "subject",
-    "description",
-    "entitled",
-    "entitlement_note",
-    "exclusion_id",
-    "duplicate_of_id",
-    "follow_up_of_id",
-    "email_message_id",
-    "first_response_due",
-    "resolution_due",
-    "first_responded_at",
-    "resolved_at",
-    "closed_at",
-    "paused_since",
-    "paused_business",
-    "satisfaction",
-    "satisfaction_comment",
-    "rated_at",
-    "rated_by_id",
-    "created_at",
-    "updated_at",
-]
-DATETIMES = {
-    "first_response_due",
-    "resolution_due",
-    "first_responded_at",
-    "resolved_at",
-    "closed_at",
-    "paused_since",
-    "rated_at",
-    "created_at",
-    "updated_at",
-}
-SUBJECTS = [
-    "Bordereau de mandats rejeté par la trésorerie",
-    "Saisie d'un mandat d'annulation",
-    "Flux PES refusé par Hélios",
-    "DSN rejetée : anomalie sur le taux",
-    "Acte bloqué en attente de transmission",
-    "Impression du budget impossible",
-    "Créer un nouvel agent dans la paie",
-    "Inscrire un électeur arrivé dans la commune",
-]
-OPEN_STATUSES = [Status.NEW, Status.IN_PROGRESS, Status.WAITING_MEMBER, Status.WAITING_VENDOR]
-DUE = {  # (first response, resolution) offsets per priority, wall-clock approximations
-    Priority.URGENT: (timedelta(hours=1), timedelta(hours=4)),
-    Priority.HIGH: (timedelta(hours=2), timedelta(days=1)),
-    Priority.NORMAL: (timedelta(hours=4), timedelta(days=3)),
-    Priority.LOW: (timedelta(days=1), timedelta(days=5)),
-}
-
-
-# --------------------------------------------------------------------------- generation
+# The generator lives in syndesk/desk/benchdata.py (shared with `manage.py
+# generate_bench_data`); these wrappers keep this script's names.
 
 
 def _people():
-    roles.sync_roles()
-    user_model = get_user_model()
-    agent_group = Group.objects.get(name=roles.AGENT)
-    agents = []
-    for i in range(AGENTS):
-        agent = user_model.objects.create_user(
-            email=f"agent{i}@bench.example", first_name=f"Agent{i}", is_staff=True
-        )
-        agent.groups.add(agent_group)
-        agents.append(agent)
-    members = Member.objects.bulk_create(
-        Member(
-            name=f"Commune {i:04d}",
-            legal_category=LegalCategory.COMMUNE,
-            siren=f"{200000000 + i}",
-            population=500 + (i * 37) % 20000,
-        )
-        for i in range(MEMBERS)
+    agents = desk_bench.agents(AGENTS)
+    members = member_bench.generate(MEMBERS)
+    secretary = get_user_model().objects.create_user(
+        email="mairie@bench.example", first_name="Sylvie"
     )
-    secretary = user_model.objects.create_user(email="mairie@bench.example", first_name="Sylvie")
     Membership.objects.create(user=secretary, member=members[0])
-    software = Software.objects.bulk_create(
-        Software(name=f"Logiciel {i:02d}", editor="Éditeur", category="business") for i in range(15)
-    )
-    return agents, members, software
-
-
-DATETIME_INDEXES = [i for i, name in enumerate(COLUMNS) if name in DATETIMES]
-
-
-def _adapter():
-    """How a UTC datetime goes into a raw INSERT: SQLite stores naive UTC text (what
-    ``connection.ops.adapt_datetimefield_value`` does, without its per-value overhead);
-    psycopg takes the aware value."""
-    if connection.vendor == "sqlite":
-        return lambda v: v.replace(tzinfo=None).isoformat(" ")
-    return lambda v: v
-
-
-def _prep(values: list, adapt) -> tuple:
-    for i in DATETIME_INDEXES:
-        if values[i] is not None:
-            values[i] = adapt(values[i])
-    return tuple(values)
+    return agents, members, desk_bench.software(15)
 
 
 def _generate(count: int, agents, members, software) -> dict:
-    rng = random.Random(SEED)  # noqa: S311 - benchmark data
-    now = datetime.now(UTC).replace(microsecond=0)
-    start = now - timedelta(days=365 * YEARS)
-    span = (now - start).total_seconds()
-    agent_ids = [a.pk for a in agents]
-    member_ids = [m.pk for m in members]  # ~500 tickets each over ten years
-    software_ids = [s.pk for s in software] + [None]
-    priorities = [Priority.NORMAL] * 14 + [Priority.HIGH] * 3 + [Priority.LOW] * 2
-    priorities.append(Priority.URGENT)
-    categories = [c for c in Category.values if c != Category.OUT_OF_SCOPE]
-    channels = Channel.values
-    table = connection.ops.quote_name(Ticket._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(c) for c in COLUMNS)
-    placeholders = ", ".join(["%s"] * len(COLUMNS))
-    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608 - quoted names
-    per_year: dict[int, int] = {}
-    created_all = sorted(start + timedelta(seconds=rng.random() * span) for _ in range(count))
-    open_from = count - int(count * OPEN_SHARE)
-    zero = timedelta(0) if connection.features.has_native_duration_field else 0
-    adapt = _adapter()
-    started = time.perf_counter()
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            # A throwaway database: no fsync per batch, a 256 MB page cache for the indexes.
-            cursor.execute("PRAGMA synchronous = OFF")
-            cursor.execute("PRAGMA cache_size = -262144")
-        for first in range(0, count, ARGS.batch):
-            rows = []
-            for i in range(first, min(first + ARGS.batch, count)):
-                created = created_all[i]
-                year = created.year
-                per_year[year] = per_year.get(year, 0) + 1
-                priority = rng.choice(priorities)
-                first_due, resolution_due = DUE[priority]
-                is_open = i >= open_from
-                status = rng.choice(OPEN_STATUSES) if is_open else Status.CLOSED
-                answered = created + timedelta(minutes=rng.randint(5, 300))
-                resolved = answered + timedelta(hours=rng.randint(1, 80))
-                rows.append(
-                    _prep(
-                        [
-                            f"AS-{year}-{per_year[year]:05d}",
-                            rng.choice(member_ids),
-                            None,
-                            None,
-                            None,
-                            rng.choice(software_ids),
-                            None,
-                            rng.choice(channels),
-                            rng.choice(categories),
-                            priority,
-                            status,
-                            "" if is_open else Outcome.SOLVED,
-                            None if is_open and rng.random() < 0.2 else rng.choice(agent_ids),
-                            rng.choice(SUBJECTS),
-                            "Le message apparaît à chaque tentative depuis hier.",
-                            rng.random() > 0.05,
-                            "Abonnement actif.",
-                            None,
-                            None,
-                            None,
-                            "",
-                            created + first_due,
-                            created + resolution_due,
-                            None if status == Status.NEW else answered,
-                            None if is_open else resolved,
-                            None if is_open else resolved + timedelta(days=7),
-                            answered
-                            if status in (Status.WAITING_MEMBER, Status.WAITING_VENDOR)
-                            else None,
-                            zero,
-                            "",
-                            "",
-                            None,
-                            None,
-                            created,
-                            created if is_open else resolved + timedelta(days=7),
-                        ],
-                        adapt,
-                    )
-                )
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    # COPY: the bulk path of PostgreSQL (psycopg 3), several times faster.
-                    with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-                else:
-                    cursor.executemany(sql, rows)
-            done = min(first + ARGS.batch, count)
-            if done % 100_000 == 0 or done == count:
-                rate = done / (time.perf_counter() - started)
-                print(f"  {done:>9,} tickets  ({rate:,.0f} rows/s)", flush=True)
-    for year, last in per_year.items():
-        NumberSequence.objects.update_or_create(series="AS", year=year, defaults={"last": last})
-    return {"seconds": time.perf_counter() - started}
+    return desk_bench.generate_tickets(count, agents, members, software, batch=ARGS.batch)
 
 
 def _work_sample(agents, rng: random.Random) -> None:
-    """Give sampled tickets what a worked ticket has: conversation, time, history."""
-    bounds = Ticket.objects.aggregate(low=Min("pk"), high=Max("pk"))
-    ids = rng.sample(range(bounds["low"], bounds["high"] + 1), SAMPLED)
-    ids += list(
-        Ticket.objects.filter(member_id=Member.objects.order_by("pk").first().pk)
-        .order_by("-created_at")
-        .values_list("pk", flat=True)[:5]
-    )
-    tickets = Ticket.objects.filter(pk__in=ids)
-    ticket_type = ContentType.objects.get_for_model(Ticket)
-    messages, entries, audit = [], [], []
-    for ticket in tickets:
-        for n in range(8):
-            staff = n % 2 == 1
-            messages.append(
-                TicketMessage(
-                    ticket=ticket,
-                    kind=TicketMessage.Kind.INTERNAL if n == 5 else TicketMessage.Kind.PUBLIC,
-                    author=rng.choice(agents) if staff else None,
-                    from_staff=staff,
-                    body="Bonjour,\n\nVoici la marche à suivre pour relancer le flux.",
-                    created_at=ticket.created_at + timedelta(hours=n),
-                )
-            )
-        for n in range(2):
-            entries.append(
-                TimeEntry(
-                    ticket=ticket,
-                    agent=rng.choice(agents),
-                    minutes=15,
-                    date=(ticket.created_at + timedelta(days=n)).date(),
-                )
-            )
-        for action in ("desk.ticket.opened", "desk.ticket.assigned", "desk.ticket.replied"):
-            audit.append(
-                AuditEntry(
-                    action=action,
-                    target_type=ticket_type,
-                    target_id=str(ticket.pk),
-                    target_repr=str(ticket)[:255],
-                    data={"status": ["new", "in_progress"]},
-                )
-            )
-    TicketMessage.objects.bulk_create(messages)
-    TimeEntry.objects.bulk_create(entries)
-    AuditEntry.objects.bulk_create(audit)
+    desk_bench.work_sample(agents, rng, sampled=SAMPLED)
 
 
 def build() -> None:

@@ -4,8 +4,10 @@ Each job runs in its own transaction: a failing job is rolled back and reported,
 others still run. A dry run runs every job the same way and rolls each one back, so that
 nothing is saved and no mail leaves (mail is queued on commit only)."""
 
+import dataclasses
 import logging
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 class Job:
     code: str
     run: Callable[[date, datetime], dict[str, int]]
+    # False for a job that commits item by item itself (the invoicing run: one long
+    # transaction would hold the SQLite write lock for its whole duration). A dry run wraps
+    # every job anyway, to roll it back.
+    atomic: bool = True
 
 
 @dataclass
@@ -94,8 +100,28 @@ def _retention(today: date, now: datetime) -> dict[str, int]:
     return purge_expired_data(today=today)
 
 
+def _billing(today: date, now: datetime) -> dict[str, int]:
+    from syndesk.billing.services import daily_billing
+
+    return daily_billing(today)
+
+
+def _remote(today: date, now: datetime) -> dict[str, int]:
+    from syndesk.remote.services import remote_watch
+
+    return remote_watch(now)
+
+
+def _inventory(today: date, now: datetime) -> dict[str, int]:
+    from syndesk.inventory.services import inventory_reminders
+
+    return {"reminders_sent": inventory_reminders(today)}
+
+
 def _count(result) -> dict[str, int]:
-    """Other apps' jobs return a dict of counts or a single count."""
+    """Other apps' jobs return a dict of counts, a dataclass of counts or a single count."""
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        result = dataclasses.asdict(result)
     if isinstance(result, dict):
         return {str(k): v for k, v in result.items()}
     return {"count": int(result or 0)}
@@ -108,8 +134,11 @@ def default_jobs() -> list[Job]:
         Job("contracts.quotes", _quotes),
         Job("contracts.subscriptions", _subscriptions),
         Job("contracts.notices", _notices),
+        Job("billing.daily", _billing, atomic=False),
         Job("desk.sla", _sla),
         Job("desk.auto_close", _auto_close),
+        Job("remote.watch", _remote),
+        Job("inventory.reminders", _inventory),
         Job("ops.retention", _retention),
     ]
 
@@ -133,7 +162,7 @@ def run_daily(*, today: date, dry_run: bool = False, jobs: list[Job] | None = No
     for job in jobs if jobs is not None else default_jobs():
         report = JobReport(job.code)
         try:
-            with transaction.atomic():
+            with transaction.atomic() if job.atomic or dry_run else nullcontext():
                 report.counts = _count(job.run(today, now))
                 if dry_run:
                     raise _DryRun

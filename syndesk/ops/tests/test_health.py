@@ -57,6 +57,7 @@ def test_responses_carry_a_request_id_and_the_server_time(client):
     response = client.get("/sante/", headers={"X-Request-ID": "lb-1234abcd"})
     assert response["X-Request-ID"] == "lb-1234abcd"
     assert response["Server-Timing"].startswith("app;dur=")
+    assert ", cpu;dur=" in response["Server-Timing"]
     forged = client.get("/sante/", headers={"X-Request-ID": "bad id\nwith newline"})
     assert len(forged["X-Request-ID"]) == 32
 
