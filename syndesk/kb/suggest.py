@@ -64,7 +64,8 @@ def _ranked_ids(stems: list[str], limit: int) -> list[int]:
     from django.contrib.postgres.search import SearchQuery, SearchRank
 
     prefixes = [re.sub(r"[^a-z0-9]", "", s) for s in stems]
-    raw = " | ".join(f"{p}:*" for p in prefixes if p)
+    # ":*AB": a prefix found in the title (weight A) or the summary (B), as on SQLite.
+    raw = " | ".join(f"{p}:*AB" for p in prefixes if p)
     if not raw:
         return []
     query = SearchQuery(raw, config="simple", search_type="raw")
