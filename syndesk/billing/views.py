@@ -46,6 +46,23 @@ from .models import Invoice, InvoiceLine, Payment, Reminder
 PAGE_SIZE = 50
 PANEL_LIMIT = 10
 PREVIEW_LIMIT = 200
+LIST_FIELDS = [
+    "kind",
+    "status",
+    "number",
+    "year",
+    "member__name",
+    "period_start",
+    "period_end",
+    "issue_date",
+    "issued_at",
+    "due_date",
+    "total_incl_vat",
+    "amount_paid",
+    "amount_credited",
+    "settled_on",
+    "credited_invoice__number",
+]
 DRAFT_FORMS = {"references", "discard", "issue"}
 
 
@@ -101,7 +118,12 @@ class InvoiceListView(StaffPermissionMixin, View):
         queryset = (
             Invoice.objects.visible_to(request.user)
             .select_related("member", "credited_invoice")
-            .order_by("-year", "-number", "-pk")
+            # Only what the rows show: the frozen snapshot's long texts would make the
+            # database sort wide rows (PostgreSQL spills them to disk).
+            .only(*LIST_FIELDS)
+            # Newest first. Numbers follow the issue order (the series is chronological),
+            # so the issue timestamp orders them without sorting strings by collation.
+            .order_by("-year", "-issue_date", "-issued_at", "-pk")
         )
         filterset = InvoiceFilterSet(request.GET, queryset=queryset)
         page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
