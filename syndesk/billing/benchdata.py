@@ -75,13 +75,12 @@ def _periods(today: date, count: int):
             n += 1
         if produced >= count:
             return
+    # One-off invoices spread evenly over the last three years.
     members = list(Member.objects.order_by("pk")[:5_000])
-    day = today - timedelta(days=3 * 365)
-    while produced < count and members:
-        member = members[produced % len(members)]
-        yield (member, None, None, day, day + timedelta(days=364))
-        produced += 1
-        day = min(today, day + timedelta(days=1))
+    first_day, remaining = today - timedelta(days=3 * 365), count - produced
+    for k in range(remaining if members else 0):
+        day = first_day + timedelta(days=k * 3 * 365 // remaining)
+        yield (members[k % len(members)], None, None, day, day + timedelta(days=364))
 
 
 def generate(count: int) -> int:
