@@ -126,6 +126,10 @@ class Sheet(models.Model):
     # PostgreSQL only (kb.search keeps it; a GIN index serves it). Unused, empty on SQLite,
     # whose FTS5 table plays this part.
     search_vector = TsVectorField(null=True, editable=False)
+    # PostgreSQL only: the title (A) and summary (B) alone, small enough to stay inline. The
+    # search ranks these matches first and reads the whole (TOASTed) vector of at most a few
+    # hundred other sheets (kb.search).
+    search_head = TsVectorField(null=True, editable=False)
 
     objects = SheetQuerySet.as_manager()
 

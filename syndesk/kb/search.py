@@ -116,11 +116,21 @@ def _vector():
     )
 
 
+def _head_vector():
+    from django.contrib.postgres.search import SearchVector
+
+    return SearchVector(
+        _unaccent(Coalesce(F("title"), Value(""))), config="french", weight="A"
+    ) + SearchVector(_unaccent(Coalesce(F("summary"), Value(""))), config="french", weight="B")
+
+
 def index_sheet(sheet) -> None:
     """Put the sheet's current text in the index: SQLite's FTS5 table, or the sheet's
-    stored tsvector on PostgreSQL (a GIN index serves it)."""
+    stored tsvectors on PostgreSQL (whole text and title + summary, GIN indexes)."""
     if not _is_sqlite():
-        type(sheet).objects.filter(pk=sheet.pk).update(search_vector=_vector())
+        type(sheet).objects.filter(pk=sheet.pk).update(
+            search_vector=_vector(), search_head=_head_vector()
+        )
         return
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [sheet.pk])  # noqa: S608
@@ -153,6 +163,9 @@ class Hit:
 
 #: Candidates read from the index per search (the page shows at most 50 of them).
 CANDIDATES = 500
+#: PostgreSQL: ranks of body-only matches are scaled down (they come after the title and
+#: summary matches anyway; the scores shown stay comparable).
+BODY_RANK = 0.5
 
 
 def _fts5_ids(stems: list[str]) -> list[int]:
@@ -190,11 +203,26 @@ def _postgres_ranked(queryset, query_text: str, stems: list[str], limit: int) ->
         if prefix:
             either |= SearchQuery(f"{prefix}:*", config="simple", search_type="raw")
         query = either if query is None else query & either
+    # Sheets matching in their title or summary first, ranked on that small vector; then,
+    # when they do not fill the page, other matches, of which at most CANDIDATES are ranked
+    # on their whole vector (ranking thousands of TOASTed vectors was the search's cost).
     ranked = list(
-        queryset.filter(search_vector__matches=query)
-        .annotate(kb_rank=SearchRank(F("search_vector"), query))
+        queryset.filter(search_head__matches=query)
+        .annotate(kb_rank=SearchRank(F("search_head"), query))
         .order_by("-kb_rank", "title", "pk")[:limit]
     )
+    if len(ranked) < limit:
+        candidates = (
+            queryset.prefetch_related(None)
+            .filter(search_vector__matches=query)
+            .exclude(search_head__matches=query)
+            .values("pk")[:CANDIDATES]
+        )
+        ranked += list(
+            queryset.filter(pk__in=candidates)
+            .annotate(kb_rank=SearchRank(F("search_vector"), query) * BODY_RANK)
+            .order_by("-kb_rank", "title", "pk")[: limit - len(ranked)]
+        )
     if ranked:
         return ranked
     # Fallback: the stems anywhere in the accent-free title or summary (a word cut in the
