@@ -599,6 +599,16 @@ def _check_issuable(invoice: Invoice) -> None:
         )
     if invoice.total_incl_vat <= 0:
         errors.setdefault("__all__", []).append(_("La facture ne comporte aucun montant."))
+    if invoice.kind == Invoice.Kind.INVOICE and invoice.subscription_id and invoice.period_end:
+        last = invoice.subscription.last_covered_day()
+        if last is not None and last < invoice.period_end:
+            errors.setdefault("__all__", []).append(
+                _(
+                    "Le service s'arrête le %(date)s, avant la fin de la période facturée : "
+                    "relancez la facturation pour recalculer ce brouillon au prorata."
+                )
+                % {"date": long_date(last)}
+            )
     if errors:
         raise ValidationError(errors)
 

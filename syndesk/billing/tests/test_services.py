@@ -153,6 +153,15 @@ def test_a_draft_cut_short_by_a_later_termination_is_drafted_again(subscription)
     assert Invoice.objects.get(period_index=0).total_excl_vat == Decimal("850.00")
 
 
+def test_a_stale_draft_is_not_issued(subscription, billing):
+    run(date(2027, 3, 20))
+    Termination.objects.create(
+        subscription=subscription, received_on=date(2027, 4, 10), last_day=date(2027, 6, 30)
+    )
+    with pytest.raises(ValidationError, match="relancez la facturation"):
+        services.issue_invoice(invoice=Invoice.objects.get(period_index=1), issued_by=billing)
+
+
 def test_invoices_are_scoped_to_the_member(subscription, member_b, support, alice, charlie):
     subscribe(member_b, [support], start=date(2026, 3, 20), number="DEV-2")
     run(date(2026, 4, 1))
