@@ -33,19 +33,22 @@ def staff_ticket_panel(request, ticket) -> dict | None:
 
 
 def portal_ticket_panel(request, ticket) -> dict | None:
+    """No query here (the portal's ticket page has a query budget): the sessions of the
+    ticket are loaded by htmx right after the page (``remote-portal:ticket-panel``)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or user.is_staff:
         return None
-    sessions = list(
-        RemoteSession.objects.visible_to(user).filter(ticket=ticket).select_related("tool")[:20]
+    return {"remote_ticket_reference": ticket.reference}
+
+
+def portal_ticket_sessions(user, reference: str) -> list:
+    """The sessions of one ticket the member user may see, with their portal links."""
+    sessions = (
+        RemoteSession.objects.visible_to(user)
+        .filter(ticket__reference=reference)
+        .select_related("tool")[:20]
     )
-    if not sessions:
-        return None
-    return {
-        "remote_sessions": [
-            (s, reverse("remote-portal:session", kwargs={"token": s.token})) for s in sessions
-        ]
-    }
+    return [(s, reverse("remote-portal:session", kwargs={"token": s.token})) for s in sessions]
 
 
 def portal_member_panel(request, member) -> dict | None:

@@ -30,6 +30,7 @@ from . import rules, services
 from .documents import render_proof, trail_of
 from .forms import DecisionForm, HandoverForm
 from .models import RemoteSession, Status
+from .panels import portal_ticket_sessions
 from .views import client_ip
 
 
@@ -216,6 +217,18 @@ class HandoverView(_PortalView):
                 return redirect("remote-portal:session", token=session.token)
         session = get_session_or_404(request, token)
         return _render_session(request, session, status=400, handover_form=form)
+
+
+class TicketSessionsView(_PortalView):
+    """The sessions of a ticket, loaded by htmx into the portal's ticket page (empty when
+    there is none, or when the ticket is not the user's)."""
+
+    def get(self, request, reference):
+        return render(
+            request,
+            "remote/portal/_ticket_sessions.html",
+            {"remote_sessions": portal_ticket_sessions(request.user, reference)},
+        )
 
 
 class ProofPdfView(_PortalView):

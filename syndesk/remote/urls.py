@@ -16,6 +16,11 @@ urlpatterns = [
 # Member portal pages, under /portail/telemaintenance/ (namespace "remote-portal").
 portal_urlpatterns = [
     path("", portal_views.SessionListView.as_view(), name="list"),
+    path(
+        "demande/<str:reference>/",
+        portal_views.TicketSessionsView.as_view(),
+        name="ticket-panel",
+    ),
     path("<uuid:token>/", portal_views.SessionView.as_view(), name="session"),
     path("<uuid:token>/accepter/", portal_views.AcceptView.as_view(), name="accept"),
     path("<uuid:token>/refuser/", portal_views.RefuseView.as_view(), name="refuse"),

@@ -371,8 +371,18 @@ def test_portal_pages_answer_in_bounded_queries(client, alice, live_open):
         assert count_queries(lambda url=url: client.get(url)) <= 15, url
 
 
-def test_portal_ticket_page_links_the_request(client, alice, live_request, ticket):
+def test_portal_ticket_page_loads_the_requests_of_the_ticket(client, alice, live_request, ticket):
     client.force_login(alice)
     page = client.get(reverse("desk-portal:ticket", args=[ticket.reference])).content.decode()
-    assert "votre accord est demandé" in page
-    assert portal(live_request) in page
+    panel_url = reverse("remote-portal:ticket-panel", args=[ticket.reference])
+    assert f'hx-get="{panel_url}"' in page
+    fragment = client.get(panel_url, HTTP_HX_REQUEST="true").content.decode()
+    assert "votre accord est demandé" in fragment
+    assert portal(live_request) in fragment
+
+
+def test_the_ticket_panel_of_another_member_is_empty(client, charlie, live_request, ticket):
+    client.force_login(charlie)
+    fragment = client.get(reverse("remote-portal:ticket-panel", args=[ticket.reference]))
+    assert fragment.status_code == 200
+    assert fragment.content.decode().strip() == ""
