@@ -460,17 +460,20 @@ def run_invoicing(
             progress(first + len(chunk), total)
     if settings.BILLING_CREDIT_ON_TERMINATION:
         report.credit_notes = _termination_credit_notes(issued_by=issued_by, as_of=as_of)
-    log_action(
-        "billing.run.completed",
-        actor=issued_by,
-        data={
-            "as_of": as_of.isoformat(),
-            "created": len(report.created),
-            "existing": report.existing,
-            "errors": len(report.errors),
-            "credit_notes": len(report.credit_notes),
-        },
-    )
+    if report.created or report.credit_notes or report.refreshed:
+        # A run that changed nothing leaves no trace: rerunning is a no-op, audit included.
+        log_action(
+            "billing.run.completed",
+            actor=issued_by,
+            data={
+                "as_of": as_of.isoformat(),
+                "created": len(report.created),
+                "existing": report.existing,
+                "errors": len(report.errors),
+                "credit_notes": len(report.credit_notes),
+                "refreshed": report.refreshed,
+            },
+        )
     return report
 
 

@@ -55,9 +55,11 @@ def test_run_before_the_start_drafts_nothing(subscription):
 
 def test_rerun_never_duplicates(subscription):
     run(date(2026, 6, 1))
+    entries = AuditEntry.objects.count()
     again = run(date(2026, 6, 1))
     assert again.created == []
     assert Invoice.objects.count() == 1
+    assert AuditEntry.objects.count() == entries  # a no-op leaves no trace
 
 
 def test_run_completes_after_a_crash(member_a, member_b, support, monkeypatch):
