@@ -84,6 +84,8 @@ def test_agent_takes_a_call_creates_answers_and_resolves_a_ticket(
     )
     subject.press("Enter")
 
+    # The page reaches the new ticket before the database is read (no race with the server).
+    expect(page).to_have_url(re.compile(r"/gestion/assistance/AS-\d{4}-\d+/$"))
     ticket = Ticket.objects.get()
     expect(page).to_have_url(f"{live_server.url}/gestion/assistance/{ticket.reference}/")
     expect(page.get_by_role("status")).to_have_text(f"Demande {ticket.reference} créée.")
@@ -131,6 +133,7 @@ def test_an_out_of_scope_request_is_redirected_in_one_click(
     expect(suggestion).to_contain_text("Hors périmètre ? Formation du personnel")
     field(page, "Objet").press("Enter")
 
+    expect(page).to_have_url(re.compile(r"/gestion/assistance/AS-\d{4}-\d+/$"))
     ticket = Ticket.objects.get()
     expect(page).to_have_url(f"{live_server.url}/gestion/assistance/{ticket.reference}/")
     page.get_by_role("button", name="Hors périmètre : Formation du personnel").click()
