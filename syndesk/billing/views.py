@@ -417,24 +417,25 @@ class ReminderView(_InvoiceActionView):
         return redirect("billing:detail", pk=invoice.pk)
 
 
-class InvoicePdfView(StaffPermissionMixin, View):
+class _InvoiceDownloadView(StaffPermissionMixin, View):
+    """The staff side of the two downloads; the portal has its own base (portal_views)."""
+
     permission_required = "billing.view_invoice"
 
-    def get(self, request, pk):
-        invoice = get_visible_or_404(
+    def get_invoice(self, request, pk) -> Invoice:
+        return get_visible_or_404(
             Invoice.objects.select_related("member", "credited_invoice"), request.user, pk=pk
         )
-        return pdf_download(invoice)
 
 
-class InvoiceFacturxView(StaffPermissionMixin, View):
-    permission_required = "billing.view_invoice"
-
+class InvoicePdfView(_InvoiceDownloadView):
     def get(self, request, pk):
-        invoice = get_visible_or_404(
-            Invoice.objects.select_related("member", "credited_invoice"), request.user, pk=pk
-        )
-        return facturx_download(invoice)
+        return pdf_download(self.get_invoice(request, pk))
+
+
+class InvoiceFacturxView(_InvoiceDownloadView):
+    def get(self, request, pk):
+        return facturx_download(self.get_invoice(request, pk))
 
 
 class ReminderLetterView(StaffPermissionMixin, View):
