@@ -29,6 +29,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
 
+from syndesk.core.audit import log_action
+
 logger = logging.getLogger(__name__)
 
 FORMAT = 1
@@ -194,7 +196,20 @@ def write_backup(archive: Path) -> dict:
             for relative in media:
                 tar.add(media_root / relative, arcname=f"media/{relative}")
         partial.replace(archive)  # never leave a half-written archive under the final name
+    # Recorded after the snapshot, so the archive does not contain its own entry.
+    log_action("ops.backup.written", data=_summary(archive, manifest))
     return manifest
+
+
+def _summary(archive: Path, manifest: dict) -> dict:
+    return {
+        "archive": str(archive),
+        "sha256": _sha256(archive),
+        "rows": sum(manifest["counts"].values()),
+        "tables": len(manifest["counts"]),
+        "files": len(manifest["media"]),
+        "created_at": manifest["created_at"],
+    }
 
 
 def read_manifest(tar: tarfile.TarFile) -> Manifest:
@@ -283,6 +298,7 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict:
                 shutil.copyfileobj(source, out)
             if _sha256(target) != checksum:
                 raise BackupError(f"checksum mismatch: media/{relative}")
+    log_action("ops.backup.restored", data=_summary(Path(archive), manifest.data))
     return manifest.data
 
 

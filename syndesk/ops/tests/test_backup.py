@@ -15,8 +15,12 @@ from syndesk.ops import backup
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+BACKUP_ACTIONS = {"ops.backup.written", "ops.backup.restored"}
+
+
 def snapshot() -> dict:
-    """Every dumped row, content types as natural keys (ids differ between installations)."""
+    """Every dumped row, content types as natural keys (ids differ between installations),
+    without the audit entries the backup and the restore write about themselves."""
     from django.core import serializers
 
     maps = backup._natural_maps()
@@ -26,8 +30,15 @@ def snapshot() -> dict:
         data[model._meta.label_lower] = [
             json.loads(json.dumps(backup._rewrite(r, model, *maps), cls=backup.ExactJSONEncoder))
             for r in rows
+            if r["fields"].get("action") not in BACKUP_ACTIONS
         ]
     return data
+
+
+def audited(action: str) -> list[dict]:
+    from syndesk.core.models import AuditEntry
+
+    return list(AuditEntry.objects.filter(action=action).values_list("data", flat=True))
 
 
 def media_digests() -> dict:
@@ -59,6 +70,9 @@ def test_a_backup_restored_into_an_empty_installation_loses_nothing(demo, tmp_pa
     with tarfile.open(archive) as tar:
         manifest = backup.read_manifest(tar).data
     assert manifest["counts"]["members.member"] == 150
+    [written] = audited("ops.backup.written")
+    assert written["sha256"] == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert written["rows"] == sum(manifest["counts"].values())
     assert ["ops", "0001_task_retry"] in manifest["migrations"]
     assert set(manifest["media"]) == set(files)
     call_command("flush", interactive=False, verbosity=0)
@@ -72,6 +86,12 @@ def test_a_backup_restored_into_an_empty_installation_loses_nothing(demo, tmp_pa
     assert {k: len(v) for k, v in after.items()} == {k: len(v) for k, v in before.items()}
     assert after == before
     assert media_digests() == files
+    # The restored installation says where its data came from; the archive holds no entry
+    # about its own writing.
+    [restored] = audited("ops.backup.restored")
+    assert restored["created_at"] == manifest["created_at"]
+    assert restored["files"] == len(files)
+    assert audited("ops.backup.written") == []
 
 
 @pytest.fixture
