@@ -257,17 +257,34 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
         # loading (and prefetching for) all 500 candidates cost more than the search.
         visible = set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
         top = [pk for pk in ids if pk in visible][:limit]
-        by_id = {s.pk: s for s in queryset.filter(pk__in=top)}
+        by_id = {s.pk: s for s in _without_vectors(queryset).filter(pk__in=top)}
         ordered = [by_id[pk] for pk in top if pk in by_id]
-        return [Hit(s, float(len(ordered) - i), snippet(s, stems)) for i, s in enumerate(ordered)]
-    ranked = _postgres_ranked(queryset, query_text, stems, limit)
-    return [Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems)) for s in ranked]
+        seen: dict[str, bool] = {}
+        return [
+            Hit(s, float(len(ordered) - i), snippet(s, stems, seen=seen))
+            for i, s in enumerate(ordered)
+        ]
+    ranked = _postgres_ranked(_without_vectors(queryset), query_text, stems, limit)
+    seen = {}
+    return [
+        Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems, seen=seen)) for s in ranked
+    ]
 
 
-def snippet(sheet, stems: list[str], *, width: int = 30) -> SafeString:
+def _without_vectors(queryset):
+    # The stored tsvectors are never shown: the whole-text one is TOASTed (about 2 KB a
+    # sheet), reading it back for the page's sheets was wasted work.
+    return queryset.defer("search_vector", "search_head")
+
+
+def snippet(
+    sheet, stems: list[str], *, width: int = 30, seen: dict[str, bool] | None = None
+) -> SafeString:
     """Up to `width` words of the summary or body around the first match, the matching
-    words in <mark>. Escaped before marking: no text of the sheet becomes markup."""
-    seen: dict[str, bool] = {}  # token -> matches: the same words come back often
+    words in <mark>. Escaped before marking: no text of the sheet becomes markup.
+    `seen` (token -> matches) may be shared by the snippets of one search: the same
+    words come back from sheet to sheet."""
+    seen = {} if seen is None else seen
 
     def matches(token: str) -> bool:
         found = seen.get(token)
@@ -275,8 +292,9 @@ def snippet(sheet, stems: list[str], *, width: int = 30) -> SafeString:
             found = seen[token] = _matches(token, stems)
         return found
 
-    for source in (sheet.summary, plain_text(sheet.body)):
-        tokens = source.split()
+    for source in (sheet.summary, None):
+        # The body's plain text only when the summary has no match (regexes over the body).
+        tokens = (plain_text(sheet.body) if source is None else source).split()
         for index, token in enumerate(tokens):
             if matches(token):
                 start = max(0, index - width // 3)

@@ -1,11 +1,15 @@
+from collections import defaultdict
+from html import escape
+
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.http import require_GET
@@ -15,6 +19,7 @@ from syndesk.core.audit import history_of
 from syndesk.core.documents import render_pdf
 from syndesk.core.markdown import render_markdown
 from syndesk.core.permissions import StaffPermissionMixin
+from syndesk.desk.queue_widgets import quick_selects
 
 from . import fuzzy, services
 from .forms import AttachmentForm, SheetFilterForm, SheetForm, StaffSheetFilterForm
@@ -27,6 +32,43 @@ def _with_relations(queryset):
     return queryset.prefetch_related(
         Prefetch("software", queryset=Software.objects.only("pk", "name")), "tags"
     )
+
+
+def _search(queryset, q: str) -> list:
+    """The hits of a list page's search, each with its `meta` line (software and tags)."""
+    hits = fuzzy.search_with_typos(queryset, q)
+    _add_meta(hits)
+    return hits
+
+
+def _add_meta(hits) -> None:
+    """Give each hit the HTML of kb/_sheet_meta.html for its sheet (`hit.meta`), from two
+    queries of names: building 50 sheets' software and tags as model instances and
+    rendering that template 50 times was a fifth of a search page's time."""
+    ids = [hit.sheet.pk for hit in hits]
+    if not ids:
+        return
+    software, tags = defaultdict(list), defaultdict(list)
+    for sheet_id, name in (
+        Sheet.software.through.objects.filter(sheet_id__in=ids)
+        .order_by("software__name", "software_id")
+        .values_list("sheet_id", "software__name")
+    ):
+        software[sheet_id].append(escape(name))
+    for sheet_id, name in (
+        Sheet.tags.through.objects.filter(sheet_id__in=ids)
+        .order_by("tag__name", "tag_id")
+        .values_list("sheet_id", "tag__name")
+    ):
+        tags[sheet_id].append(escape(name))
+    software_label, tags_label = escape(_("Logiciels :")), escape(_("Mots-clés :"))
+    for hit in hits:
+        line = ""
+        if names := software.get(hit.sheet.pk):
+            line += f"{software_label} {', '.join(names)}"
+        if names := tags.get(hit.sheet.pk):
+            line += f" · {tags_label} {', '.join(names)}"
+        hit.meta = mark_safe(f'<p class="muted">{line}</p>')  # every name escaped above
 
 
 def _filtered(queryset, form):
@@ -59,13 +101,13 @@ class SheetListView(StaffPermissionMixin, View):
     permission_required = "kb.view_sheet"
 
     def get(self, request):
-        form = StaffSheetFilterForm(request.GET)
-        queryset, q = _filtered(_with_relations(Sheet.objects.all()), form)
-        hits = fuzzy.search_with_typos(queryset, q) if q else None
+        form = quick_selects(StaffSheetFilterForm(request.GET))
+        queryset, q = _filtered(Sheet.objects.all(), form)
+        hits = _search(queryset, q) if q else None
         page = (
             None
             if q
-            else Paginator(queryset.order_by("title", "pk"), PAGE_SIZE).get_page(
+            else Paginator(_with_relations(queryset).order_by("title", "pk"), PAGE_SIZE).get_page(
                 request.GET.get("page")
             )
         )
@@ -257,15 +299,19 @@ def _public_sheet(request, slug, *, url_name, extra=()):
 
 @require_GET
 def public_list(request):
-    visible = _with_relations(Sheet.objects.visible_to(request.user))
-    tags = Tag.objects.filter(sheets__in=Sheet.objects.visible_to(request.user)).distinct()
-    form = SheetFilterForm(request.GET, tags=tags)
+    visible = Sheet.objects.visible_to(request.user)
+    # The tags of at least one sheet the visitor sees: one EXISTS probe per tag (a few
+    # dozen), which stops at the first such sheet, instead of a DISTINCT over every
+    # visible sheet's tags (30-50 ms at 10,000 sheets).
+    readable = visible.filter(tags=OuterRef("pk"))
+    tags = Tag.objects.filter(Exists(readable))
+    form = quick_selects(SheetFilterForm(request.GET, tags=tags))
     queryset, q = _filtered(visible, form)
     context = {"form": form, "q": q}
     if q:
-        context["hits"] = fuzzy.search_with_typos(queryset, q)
+        context["hits"] = _search(queryset, q)
     else:
-        sheets = list(queryset.order_by("title", "pk"))
+        sheets = list(_with_relations(queryset).order_by("title", "pk"))
         groups: dict = {}
         general = []
         for sheet in sheets:
