@@ -266,9 +266,7 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
         ]
     ranked = _postgres_ranked(_without_vectors(queryset), query_text, stems, limit)
     seen = {}
-    return [
-        Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems, seen=seen)) for s in ranked
-    ]
+    return [Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems, seen=seen)) for s in ranked]
 
 
 def _without_vectors(queryset):
