@@ -85,6 +85,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_tasks_db",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "syndesk.core",
     "syndesk.members",
     "syndesk.catalog",
@@ -109,6 +112,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "syndesk.core.middleware_mfa.StaffMfaEnrolmentMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
@@ -166,6 +170,13 @@ LOGOUT_REDIRECT_URL = "web:home"
 # Password-reset and invitation links expire; both are single use (they hash the password).
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 3 * 24 * 3600)
 INVITATION_TIMEOUT = env_int("INVITATION_TIMEOUT", 7 * 24 * 3600)
+# Two-factor sign-in (syndesk/core/mfa.py): staff must enrol an authenticator app unless
+# STAFF_MFA_REQUIRED is off; a password accepted waits MFA_PENDING_SECONDS for its code.
+STAFF_MFA_REQUIRED = env_bool("STAFF_MFA_REQUIRED", True)
+MFA_PENDING_SECONDS = env_int("MFA_PENDING_SECONDS", 300)
+# Failed codes lock the device for 1, 2, 4… seconds (django-otp's throttling).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
@@ -301,6 +312,8 @@ SYNDICATE = {
     "siret": env_str("SYNDICATE_SIRET", "25500123200016"),
     "vat_number": env_str("SYNDICATE_VAT_NUMBER", ""),
 }
+# The account's name in the staff's authenticator apps.
+OTP_TOTP_ISSUER = SYNDICATE["name"]
 # Helpdesk: a ticket from a member whose subscription does not cover the software is either
 # accepted with a warning ("warn") or refused with the reason ("refuse").
 DESK_ENTITLEMENT_POLICY = env_str("DESK_ENTITLEMENT_POLICY", "warn")

@@ -6,6 +6,7 @@ from django.urls import include, path
 from syndesk.billing.urls import portal_urlpatterns as billing_portal_urlpatterns
 from syndesk.catalog.urls import public_urlpatterns as tariff_urlpatterns
 from syndesk.contracts.urls import portal_urlpatterns as contract_portal_urlpatterns
+from syndesk.core import mfa_views
 from syndesk.core.views import AccountActivateView
 from syndesk.desk.urls import portal_urlpatterns as desk_portal_urlpatterns
 from syndesk.inventory.urls import portal_urlpatterns as inventory_portal_urlpatterns
@@ -17,9 +18,10 @@ from syndesk.news.urls import public_urlpatterns as news_public_urlpatterns
 from syndesk.remote.urls import portal_urlpatterns as remote_portal_urlpatterns
 
 auth_patterns = [
-    path(
-        "connexion/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"
-    ),
+    path("connexion/", mfa_views.MfaLoginView.as_view(), name="login"),
+    path("connexion/code/", mfa_views.LoginCodeView.as_view(), name="login-code"),
+    # The admin's own login form would skip the second factor: it sends to ours instead.
+    path("admin/login/", mfa_views.admin_login),
     path("deconnexion/", auth_views.LogoutView.as_view(), name="logout"),
     path("mot-de-passe/modifier/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -44,7 +46,8 @@ auth_patterns = [
     ),
     path(
         "mot-de-passe/nouveau/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        # Never log in from the reset link: that would skip the second factor.
+        auth_views.PasswordResetConfirmView.as_view(post_reset_login=False),
         name="password_reset_confirm",
     ),
     path(
@@ -53,6 +56,12 @@ auth_patterns = [
         name="password_reset_complete",
     ),
     path("compte/activer/<uidb64>/<token>/", AccountActivateView.as_view(), name="activate"),
+    path("compte/double-authentification/", mfa_views.MfaSettingsView.as_view(), name="mfa"),
+    path(
+        "compte/double-authentification/codes/",
+        mfa_views.BackupCodesView.as_view(),
+        name="mfa-codes",
+    ),
 ]
 
 urlpatterns = [

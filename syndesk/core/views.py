@@ -9,7 +9,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from . import services
+from . import mfa, services
 from .accounts import activation_token
 from .audit import history_of
 from .forms import ClosureDayForm, StaffChangeForm, StaffCreateForm
@@ -44,8 +44,16 @@ class AccountActivateView(View):
         if not form.is_valid():
             return render(request, self.template_name, {"form": form, "invalid": False})
         services.activate_account(user=user, password=form.cleaned_data["new_password1"])
+        if mfa.is_enabled(user):
+            # The link proves the mailbox, not the second factor: sign in in two steps.
+            messages.success(
+                request, _("Votre mot de passe est enregistré. Connectez-vous avec votre code.")
+            )
+            return redirect("login")
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, _("Votre mot de passe est enregistré. Bienvenue !"))
+        if mfa.mark_password_login(request, user):
+            return redirect("mfa")
         return redirect("web:after-login")
 
 
@@ -82,7 +90,12 @@ class StaffUpdateView(StaffPermissionMixin, View):
     permission_required = "core.manage_staff"
 
     def _context(self, user, form):
-        return {"form": form, "person": user, "history": history_of(user)[:20]}
+        return {
+            "form": form,
+            "person": user,
+            "history": history_of(user)[:20],
+            "person_mfa_enabled": mfa.is_enabled(user),
+        }
 
     def get(self, request, pk):
         user = get_object_or_404(get_user_model(), pk=pk, is_staff=True)
@@ -100,6 +113,25 @@ class StaffUpdateView(StaffPermissionMixin, View):
         services.change_staff_role(user=user, changed_by=request.user, **form.cleaned_data)
         messages.success(request, _("Compte mis à jour."))
         return redirect("core:staff-list")
+
+
+class StaffMfaResetView(StaffPermissionMixin, View):
+    """A manager resets the two-factor sign-in of a staff member who lost their phone."""
+
+    permission_required = "core.manage_staff"
+
+    def post(self, request, pk):
+        user = get_object_or_404(get_user_model(), pk=pk, is_staff=True)
+        mfa.reset(user=user, reset_by=request.user)
+        messages.success(
+            request,
+            _(
+                "Double authentification réinitialisée : %(name)s la configurera "
+                "à sa prochaine connexion."
+            )
+            % {"name": user},
+        )
+        return redirect("core:staff-edit", pk=user.pk)
 
 
 class ClosureDayView(StaffPermissionMixin, View):
