@@ -6,12 +6,14 @@ Run:
     .venv/bin/python bench/bench_kb_tickets.py                 # throwaway SQLite file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/syndesk_kbt \\
         .venv/bin/python bench/bench_kb_tickets.py             # throwaway <name>_kbbench db
-Options: --sheets 10000 --requests 40.
+Options: --sheets 10000 --requests 40 --keep (keep the database: a second run with the
+same --db reuses it) --db PATH-or-NAME.
 
 Builds 10,000 sheets (70 % public, 20 % members, 10 % staff; titles and summaries
 recombined from a French support vocabulary), indexed as the services index them; then
 times N requests of each kind, through django.test.Client as a member user (alice) or an
-agent, after two warm-up requests, and prints p50/p95 wall-clock milliseconds:
+agent, after two warm-up requests, and prints p50/p95 of wall-clock and of this thread's
+CPU time in milliseconds:
 
 - suggestions: the fragment the ticket forms load while the member types (subject and a
   one-sentence description);
@@ -37,6 +39,8 @@ sys.path.insert(0, str(ROOT))
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--sheets", type=int, default=10_000)
 parser.add_argument("--requests", type=int, default=40)
+parser.add_argument("--db", default="", help="SQLite file or PostgreSQL database name")
+parser.add_argument("--keep", action="store_true", help="keep (and reuse) the database")
 ARGS = parser.parse_args()
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
@@ -45,11 +49,12 @@ TMP = tempfile.mkdtemp(prefix="syndesk-bench-kbt-")
 os.environ["SYNDESK_VAR_DIR"] = TMP
 if POSTGRES:
     parts = urlsplit(DATABASE_URL)
-    BENCH_NAME = f"{parts.path.lstrip('/') or 'postgres'}_kbbench"
+    BENCH_NAME = ARGS.db or f"{parts.path.lstrip('/') or 'postgres'}_kbbench"
     ADMIN_URL = urlunsplit(parts._replace(path="/postgres"))
     os.environ["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{BENCH_NAME}"))
 else:
-    os.environ["DATABASE_URL"] = f"sqlite:///{Path(TMP) / 'bench.sqlite3'}"
+    SQLITE_PATH = Path(ARGS.db) if ARGS.db else Path(TMP) / "bench.sqlite3"
+    os.environ["DATABASE_URL"] = f"sqlite:///{SQLITE_PATH.resolve()}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syndesk.settings")
 os.environ["DEBUG"] = "0"
 
@@ -61,9 +66,21 @@ def _postgres(sql: str) -> None:
         conn.execute(sql)
 
 
+def _postgres_exists() -> bool:
+    import psycopg
+
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_NAME])
+        return found.fetchone() is not None
+
+
 if POSTGRES:
-    _postgres(f'DROP DATABASE IF EXISTS "{BENCH_NAME}" WITH (FORCE)')
-    _postgres(f'CREATE DATABASE "{BENCH_NAME}"')
+    REUSE = ARGS.keep and _postgres_exists()
+    if not REUSE:
+        _postgres(f'DROP DATABASE IF EXISTS "{BENCH_NAME}" WITH (FORCE)')
+        _postgres(f'CREATE DATABASE "{BENCH_NAME}"')
+else:
+    REUSE = ARGS.keep and SQLITE_PATH.exists()
 
 import django  # noqa: E402
 
@@ -135,27 +152,43 @@ def build(count: int) -> tuple:
     return alice, agent
 
 
-def timed(client: Client, url: str, params: dict) -> float:
-    start = time.perf_counter()
+def timed(client: Client, url: str, params: dict) -> tuple[float, float]:
+    """Wall-clock and thread CPU milliseconds of one request."""
+    start, cpu = time.perf_counter(), time.thread_time()
     response = client.get(url, params)
-    elapsed = (time.perf_counter() - start) * 1000
+    elapsed = (time.perf_counter() - start) * 1000, (time.thread_time() - cpu) * 1000
     assert response.status_code == 200, response.status_code
     return elapsed
 
 
-def report(label: str, samples: list[float]) -> None:
+def _p95(samples: list[float]) -> float:
     samples = sorted(samples)
-    p95 = samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
-    print(f"{label:<40} p50 {statistics.median(samples):6.1f} ms   p95 {p95:6.1f} ms")
+    return samples[min(len(samples) - 1, round(0.95 * (len(samples) - 1)))]
+
+
+def report(label: str, samples: list[tuple[float, float]]) -> None:
+    walls, cpus = [s[0] for s in samples], [s[1] for s in samples]
+    print(
+        f"{label:<40} p50 {statistics.median(walls):6.1f} ms   p95 {_p95(walls):6.1f} ms"
+        f"   cpu p50 {statistics.median(cpus):6.1f}  p95 {_p95(cpus):6.1f}"
+    )
 
 
 def main() -> None:
     started = time.perf_counter()
-    alice, agent = build(ARGS.sheets)
-    print(
-        f"{'PostgreSQL' if POSTGRES else 'SQLite'}: {ARGS.sheets} sheets built in "
-        f"{time.perf_counter() - started:.0f} s"
-    )
+    if REUSE:
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects
+        alice = users.get(email="alice@brecey.example")
+        agent = users.get(email="agnes@syndicat.example")
+        print(f"reusing {Sheet.objects.count():,} sheets")
+    else:
+        alice, agent = build(ARGS.sheets)
+        print(
+            f"{'PostgreSQL' if POSTGRES else 'SQLite'}: {ARGS.sheets} sheets built in "
+            f"{time.perf_counter() - started:.0f} s"
+        )
     member_client, staff_client = Client(), Client()
     member_client.force_login(alice)
     staff_client.force_login(agent)
@@ -182,10 +215,11 @@ def main() -> None:
     everything = Sheet.objects.all()
     samples = []
     for n in range(ARGS.requests):
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         fuzzy.fuzzy_sheets(everything, TYPOS[n % len(TYPOS)], limit=50)
-        samples.append((time.perf_counter() - start) * 1000)
+        samples.append(((time.perf_counter() - start) * 1000, (time.thread_time() - cpu) * 1000))
     report("typo fallback alone (kb.fuzzy)", samples)
+    print(f"load average: {Path('/proc/loadavg').read_text().split()[:3]}")
 
 
 if __name__ == "__main__":
@@ -196,5 +230,6 @@ if __name__ == "__main__":
             from django.db import connections
 
             connections.close_all()
-            _postgres(f'DROP DATABASE IF EXISTS "{BENCH_NAME}" WITH (FORCE)')
+            if not ARGS.keep:
+                _postgres(f'DROP DATABASE IF EXISTS "{BENCH_NAME}" WITH (FORCE)')
         shutil.rmtree(TMP, ignore_errors=True)

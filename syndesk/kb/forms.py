@@ -64,7 +64,9 @@ class SheetFilterForm(forms.Form):
 
     q = forms.CharField(label=_("Rechercher"), required=False, max_length=200)
     logiciel = forms.ModelChoiceField(
-        label=_("Logiciel"), queryset=Software.objects.order_by("name"), required=False
+        label=_("Logiciel"),
+        queryset=Software.objects.only("pk", "name").order_by("name"),
+        required=False,
     )
     mot = forms.ModelChoiceField(
         label=_("Mot-clé"),

@@ -138,6 +138,9 @@ class Sheet(models.Model):
         verbose_name_plural = _("fiches pratiques")
         ordering = ["title", "pk"]
         permissions = [("publish_sheet", _("Publier et retirer les fiches pratiques"))]
+        # kb.fuzzy's change check (count, last id, last update) reads this index alone
+        # instead of every row of the table (20 ms at 10,000 sheets on SQLite).
+        indexes = [models.Index(fields=["updated_at"], name="kb_sheet_updated")]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
@@ -154,6 +157,38 @@ class Sheet(models.Model):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
+
+
+class TypoWord(models.Model):
+    """PostgreSQL only (empty elsewhere): a distinct word of the sheets' titles and
+    summaries, accent-free and lower-case, with a trigram GIN index (migration 0008). The
+    typo fallback (kb.fuzzy) looks for the words resembling a misspelt one here, among a
+    few thousand short words, instead of comparing it with every sheet's whole title and
+    summary. Words are added by kb.search.index_sheet and never removed: a stale word
+    only finds no sheet."""
+
+    word = models.CharField(max_length=100, primary_key=True)
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class SheetWord(models.Model):
+    """PostgreSQL only (empty elsewhere): which sheets hold a TypoWord in their title or
+    summary, rewritten by kb.search.index_sheet on every change of the sheet."""
+
+    # The unique constraint (sheet, word) serves the lookups by sheet.
+    sheet = models.ForeignKey(Sheet, on_delete=models.CASCADE, related_name="+", db_index=False)
+    word = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sheet", "word"], name="kb_sheetword_unique")
+        ]
+        indexes = [models.Index(fields=["word", "sheet"], name="kb_sheetword_word")]
+
+    def __str__(self) -> str:
+        return f"{self.sheet_id} — {self.word}"
 
 
 class SheetSlug(models.Model):

@@ -32,8 +32,9 @@ from functools import lru_cache
 from html import escape as html_escape
 
 from django.db import connection
-from django.db.models import F, Func, Q, TextField, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import BooleanField, F, Func, TextField, Value
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString, mark_safe
 
 SUFFIXES = sorted(
@@ -48,6 +49,9 @@ SUFFIXES = sorted(
 MIN_STEM = 4
 MAX_TOKENS = 12  # longer queries are cut: a sentence pasted in the box stays cheap
 FTS_TABLE = "kb_sheet_fts"
+#: PostgreSQL: the accent-free, lower-case title and summary, as the trigram GIN index of
+#: migration 0005 covers them (kb_unaccent is an IMMUTABLE wrapper of unaccent).
+TRGM_TEXT = "kb_unaccent(lower(kb_sheet.title || ' ' || kb_sheet.summary))"
 WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -84,6 +88,21 @@ def query_stems(query: str) -> list[str]:
         if s not in seen:
             seen.append(s)
     return seen[:MAX_TOKENS]
+
+
+#: Words of fewer letters are not corrected by the typo fallback (kb.fuzzy).
+TYPO_MIN_LETTERS = 3
+TYPO_MAX_LENGTH = 100
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The typo fallback's words of `text`: accent-free, lower-case, 3 letters or more, not
+    numbers (kb.fuzzy compares the misspelt query words with these)."""
+    return {
+        strip_accents(word).lower()[:TYPO_MAX_LENGTH]
+        for word in words(text)
+        if len(word) >= TYPO_MIN_LETTERS and not word.isdigit()
+    }
 
 
 def plain_text(markdown_source: str) -> str:
@@ -131,6 +150,18 @@ def index_sheet(sheet) -> None:
         type(sheet).objects.filter(pk=sheet.pk).update(
             search_vector=_vector(), search_head=_head_vector()
         )
+        found = sorted(vocabulary_words(f"{sheet.title} {sheet.summary}"))
+        with connection.cursor() as cursor:
+            # The typo fallback's vocabulary (kb.models.TypoWord, SheetWord).
+            cursor.execute("DELETE FROM kb_sheetword WHERE sheet_id = %s", [sheet.pk])
+            cursor.execute(
+                "INSERT INTO kb_sheetword (sheet_id, word) SELECT %s, unnest(%s::text[])",
+                [sheet.pk, found],
+            )
+            cursor.execute(
+                "INSERT INTO kb_typoword (word) SELECT unnest(%s::text[]) ON CONFLICT DO NOTHING",
+                [found],
+            )
         return
     with connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [sheet.pk])  # noqa: S608
@@ -226,12 +257,15 @@ def _postgres_ranked(queryset, query_text: str, stems: list[str], limit: int) ->
     if ranked:
         return ranked
     # Fallback: the stems anywhere in the accent-free title or summary (a word cut in the
-    # middle...). The body is left out: scanning it would defeat the index.
-    condition = Q()
-    annotations = {f"kb_{name}": Lower(_unaccent(F(name))) for name in ("title", "summary")}
+    # middle...), through the trigram index of migration 0005 (a LIKE '%stem%' of 3 letters
+    # or more is served by it; scanning every title and summary cost 40 ms). The body is
+    # left out: scanning it would defeat the index.
     for s in stems:
-        condition &= Q(kb_title__contains=s) | Q(kb_summary__contains=s)
-    return list(queryset.annotate(**annotations).filter(condition).order_by("title", "pk")[:limit])
+        # A stem holds only letters and digits: no LIKE wildcard to escape.
+        queryset = queryset.filter(
+            RawSQL(f"{TRGM_TEXT} LIKE %s", [f"%{s}%"], output_field=BooleanField())  # noqa: S611
+        )
+    return list(queryset.order_by("title", "pk")[:limit])
 
 
 def _query_words(query_text: str) -> list[str]:
@@ -255,7 +289,11 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
         ids = _fts5_ids(stems)
         # Which candidates the queryset lets through (ids only), then the page's sheets:
         # loading (and prefetching for) all 500 candidates cost more than the search.
-        visible = set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
+        visible = (
+            set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
+            if queryset.query.has_filters()
+            else set(ids)  # every sheet (the staff list without filters)
+        )
         top = [pk for pk in ids if pk in visible][:limit]
         by_id = {s.pk: s for s in _without_vectors(queryset).filter(pk__in=top)}
         ordered = [by_id[pk] for pk in top if pk in by_id]

@@ -1,0 +1,105 @@
+"""The search pages (staff list, public list) draw the same HTML as the templates they
+replaced, cost the same queries whatever the hits, and the typo fallback's vocabulary
+follows the sheets (SQLite and PostgreSQL alike)."""
+
+import pytest
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from syndesk.catalog.models import Software
+from syndesk.core.testing import count_queries
+from syndesk.kb import services
+from syndesk.kb.forms import SheetFilterForm, StaffSheetFilterForm
+from syndesk.kb.fuzzy import search_with_typos
+from syndesk.kb.models import Sheet, Tag
+
+pytestmark = pytest.mark.django_db
+
+
+def _template_meta(sheet: Sheet) -> str:
+    sheet = Sheet.objects.prefetch_related(
+        Prefetch("software", queryset=Software.objects.only("pk", "name")), "tags"
+    ).get(pk=sheet.pk)
+    return render_to_string("kb/_sheet_meta.html", {"sheet": sheet})
+
+
+def test_each_hit_has_the_meta_line_of_the_sheet_template(client, sheet_factory, pastell):
+    hostile = Software.objects.create(name="<b>Éditeur & fils</b>", editor="X", category="x")
+    sheets = [
+        sheet_factory(title="Sauvegarde complète", software=[pastell, hostile], tags="paie, a&b"),
+        sheet_factory(title="Sauvegarde sans logiciel", tags="sauvegarde"),
+        sheet_factory(title="Sauvegarde sans mot-clé", software=[pastell]),
+        sheet_factory(title="Sauvegarde nue"),
+    ]
+    response = client.get(reverse("kb-public:list"), {"q": "sauvegarde"})
+    metas = {hit.sheet.pk: str(hit.meta) for hit in response.context["hits"]}
+    assert metas == {sheet.pk: _template_meta(sheet) for sheet in sheets}
+    assert "&lt;b&gt;Éditeur &amp; fils&lt;/b&gt;" in metas[sheets[0].pk]
+    assert "<b>" not in response.content.decode()
+
+
+def test_the_filter_lists_are_those_django_draws(client, agent, sheet_factory, pastell):
+    sheet_factory(title="Paie", software=[pastell], tags="paie, <i>x</i>")
+    params = {"q": "paie", "logiciel": str(pastell.pk), "mot": "paie", "etat": "published"}
+    client.force_login(agent)
+    form = client.get(reverse("kb:list"), params).context["form"]
+    django_form = StaffSheetFilterForm(params)
+    for name in ("logiciel", "mot", "etat", "visibilite"):
+        assert str(form[name]) == str(django_form[name])
+    client.logout()
+    form = client.get(reverse("kb-public:list"), params).context["form"]
+    django_form = SheetFilterForm(params, tags=Tag.objects.filter(sheets__isnull=False))
+    for name in ("logiciel", "mot"):
+        assert str(form[name]) == str(django_form[name])
+    assert 'value="paie" selected' in str(form["mot"])
+
+
+@pytest.mark.parametrize("query", ["sauvegarde", "sauvgarde", "zzqxw"])
+def test_the_staff_search_costs_the_same_queries_for_3_or_12_hits(
+    client, agent, sheet_factory, pastell, query
+):
+    def make(n):
+        for i in range(n):
+            sheet_factory(title=f"Sauvegarde {i}", software=[pastell], tags="paie, sauvegarde")
+
+    client.force_login(agent)
+    url = reverse("kb:list")
+    make(3)
+    few = count_queries(lambda: client.get(url, {"q": query}))
+    make(9)
+    assert count_queries(lambda: client.get(url, {"q": query})) == few
+
+
+@pytest.mark.parametrize("query", ["sauvgarde", "zzqxw"])
+def test_the_public_typo_search_costs_the_same_queries_for_3_or_12_hits(
+    client, sheet_factory, pastell, query
+):
+    def make(n):
+        for i in range(n):
+            sheet_factory(title=f"Sauvegarde {i}", software=[pastell], tags="paie")
+
+    url = reverse("kb-public:list")
+    make(3)
+    few = count_queries(lambda: client.get(url, {"q": query}))
+    make(9)
+    assert count_queries(lambda: client.get(url, {"q": query})) == few
+
+
+def _typo_titles(query: str) -> list[str]:
+    return [hit.sheet.title for hit in search_with_typos(Sheet.objects.all(), query)]
+
+
+def test_the_typo_vocabulary_follows_renames_and_deletions(sheet_factory, agent):
+    sheet = sheet_factory(title="Sauvegarde quotidienne", summary="Copier la base.")
+    assert _typo_titles("sauvgarde") == ["Sauvegarde quotidienne"]
+    services.update_sheet(sheet=sheet, title="Restauration hebdomadaire", changed_by=agent)
+    assert _typo_titles("sauvgarde") == []
+    assert _typo_titles("restauraton") == ["Restauration hebdomadaire"]
+    services.delete_sheet(sheet=Sheet.objects.get(pk=sheet.pk), deleted_by=agent)
+    assert _typo_titles("restauraton") == []
+
+
+def test_typos_match_words_of_the_title_and_of_the_summary(sheet_factory):
+    sheet_factory(title="Clôture mensuelle", summary="Déclarations sociales du mois.")
+    assert _typo_titles("declaratoins mensuele") == ["Clôture mensuelle"]
