@@ -18,7 +18,7 @@ from syndesk.billing import services
 from syndesk.billing.models import Invoice, Payment, Reminder
 from syndesk.billing.tests.conftest import subscribe
 from syndesk.catalog.models import Deliberation, Offer, TariffGrid
-from syndesk.core.testing import watch_console
+from syndesk.core.testing import submit_login, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +29,7 @@ def log_in(page: Page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, email)
 
 
 def nav(page: Page, name: str) -> Locator:

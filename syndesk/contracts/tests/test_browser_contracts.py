@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 from syndesk.catalog.models import Deliberation, Offer, TariffGrid
 from syndesk.contracts import rules, services
 from syndesk.core.formats import long_date
-from syndesk.core.testing import watch_console
+from syndesk.core.testing import submit_login, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +53,7 @@ def log_in(page: Page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, email)
 
 
 def nav(page: Page, name: str) -> Locator:

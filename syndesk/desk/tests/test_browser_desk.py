@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from syndesk.conftest import make_user
 from syndesk.core import roles
+from syndesk.core.testing import submit_login
 from syndesk.desk.models import Outcome, Status, Ticket, TicketMessage
 from syndesk.members.models import MemberPhone
 
@@ -45,7 +46,7 @@ def log_in(page: Page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, email)
     expect(page).to_have_url(f"{live_server.url}/gestion/")
 
 

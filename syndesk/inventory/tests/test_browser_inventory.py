@@ -9,6 +9,7 @@ from playwright.sync_api import Page, expect
 
 from syndesk.conftest import make_user
 from syndesk.core import roles
+from syndesk.core.testing import submit_login
 from syndesk.inventory.models import Installation
 from syndesk.members.models import MemberPhone
 
@@ -25,7 +26,7 @@ def log_in(page: Page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, email)
 
 
 def nav(page: Page, name: str):

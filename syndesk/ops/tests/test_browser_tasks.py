@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from syndesk.core.testing import submit_login
 from syndesk.ops.models import TaskRetry
 
 pytestmark = pytest.mark.browser
@@ -36,7 +37,7 @@ def test_the_manager_retries_a_failed_mail(page: Page, live_server, manager, fai
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(manager.email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, manager.email)
     expect(page).to_have_url(f"{live_server.url}/gestion/")
 
     page.get_by_role("link", name="Suivre les tâches de fond").click()

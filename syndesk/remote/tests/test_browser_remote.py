@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from syndesk.core.testing import watch_console
+from syndesk.core.testing import submit_login, watch_console
 from syndesk.remote import services
 from syndesk.remote.models import PresenceSpan, RemoteSession, Status
 
@@ -31,7 +31,7 @@ def log_in(page: Page, live_server, email: str, *, start: str = "/connexion/") -
     page.goto(f"{live_server.url}{start}")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, email)
 
 
 def field(scope, label: str):

@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from stdnum.fr import siren as siren_check
 
+from syndesk.core.testing import submit_login
 from syndesk.members.demo import with_luhn
 from syndesk.members.models import Membership
 
@@ -25,7 +26,7 @@ def log_in(page: Page, live_server, email: str) -> None:
     page.goto(f"{live_server.url}/connexion/")
     page.get_by_label("Adresse électronique").fill(email)
     page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    submit_login(page, email)
 
 
 def test_visitor_sees_desk_status_and_weekly_hours(page: Page, live_server, db):
