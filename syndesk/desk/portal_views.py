@@ -99,6 +99,7 @@ class _TicketView(_PortalView):
             .select_related("author", "contact")
             .prefetch_related("attachments")
         )
+        members = list(member_choices(request.user))
         can_rate = (
             ticket.status in (Status.RESOLVED, Status.CLOSED)
             and ticket.resolved_at is not None
@@ -116,7 +117,10 @@ class _TicketView(_PortalView):
                 "rate_form": rate_form
                 if rate_form is not None
                 else (RateForm() if can_rate else None),
-                "several_members": len(member_choices(request.user)[:2]) > 1,
+                # The portal's header lists them too (members' context processor): one
+                # query for both.
+                "my_members": members,
+                "several_members": len(members) > 1,
             },
         )
 

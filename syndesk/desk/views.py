@@ -9,7 +9,7 @@ it came from, at the field it names. The member portal's pages live in portal_vi
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from html import escape as _esc
 from urllib.parse import quote
@@ -303,16 +303,20 @@ def _queue_rows(tickets, sla: _SlaContext, *, selectable: bool) -> list[QueueRow
     rows = []
     for ticket in tickets:
         _share_software(ticket)
-        row = QueueRow(
-            ticket,
-            sla_summary(sla.clocks(ticket), clock_labels, badges),
-            head + quote(ticket.reference, safe=_URL_SAFE) + tail,
-            select % {"ref": ticket.reference},
-            priorities.get(ticket.priority, ticket.priority),
-            statuses.get(ticket.status, ticket.status),
-        )
-        rows.append(replace(row, html=mark_safe(_row_html(row, texts))))  # every text escaped
+        badge = sla_summary(sla.clocks(ticket), clock_labels, badges)
+        url = head + quote(ticket.reference, safe=_URL_SAFE) + tail
+        label = select % {"ref": ticket.reference}
+        priority = priorities.get(ticket.priority, ticket.priority)
+        status = statuses.get(ticket.status, ticket.status)
+        html = _row_html(ticket, badge, url, label, priority, status, texts)
+        # every text escaped in _row_html
+        rows.append(QueueRow(ticket, badge, url, label, priority, status, mark_safe(html)))
     return rows
+
+
+def rows_html(rows: list[QueueRow]) -> str:
+    """The table body's rows as ``{% for row in rows %}`` wrote them, in one string."""
+    return mark_safe("".join(f"\n        {row.html}\n      " for row in rows))  # escaped rows
 
 
 # What reverse() leaves unquoted in a path argument (django.urls.resolvers).
@@ -347,9 +351,8 @@ def _due_html(ticket: Ticket, badge: Badge | None, texts: _RowTexts) -> str:
     return html
 
 
-def _row_html(row: QueueRow, texts: _RowTexts) -> str:
+def _row_html(ticket, badge, url, select_label, priority, status, texts: _RowTexts) -> str:
     """One ``<tr>`` of the queue, every text escaped (what the template did per row)."""
-    ticket = row.ticket
     ref = _esc(ticket.reference)
     cells = []
     if texts.selectable:
@@ -357,11 +360,11 @@ def _row_html(row: QueueRow, texts: _RowTexts) -> str:
         cells.append(
             f'<td><input type="checkbox" name="tickets" value="{ticket.pk}" '
             f'id="select-{ticket.pk}"{disabled}>\n            <label for="select-{ticket.pk}" '
-            f'class="visually-hidden">{_esc(row.select_label)}</label></td>'
+            f'class="visually-hidden">{_esc(select_label)}</label></td>'
         )
-    cells.append(f'<th scope="row" class="nowrap"><a href="{_esc(row.url)}">{ref}</a></th>')
-    badge = f' <span class="badge not-entitled">{texts.not_entitled}</span>'
-    cells.append(f"<td>{_esc(ticket.subject)}{'' if ticket.entitled else badge}</td>")
+    cells.append(f'<th scope="row" class="nowrap"><a href="{_esc(url)}">{ref}</a></th>')
+    not_entitled = f' <span class="badge not-entitled">{texts.not_entitled}</span>'
+    cells.append(f"<td>{_esc(ticket.subject)}{'' if ticket.entitled else not_entitled}</td>")
     contact = ticket.contact
     who = f'<br><span class="muted">{_esc(str(contact))}</span>' if contact else ""
     cells.append(f"<td>{_esc(ticket.member.name)}{who}</td>")
@@ -370,15 +373,15 @@ def _row_html(row: QueueRow, texts: _RowTexts) -> str:
     else:
         software = _esc(ticket.software.name) if ticket.software and ticket.software.name else "—"
     cells.append(f"<td>{software}</td>")
-    cells.append(f"<td>{_esc(row.priority)}</td>")
-    cells.append(f"<td>{_esc(row.status)}</td>")
+    cells.append(f"<td>{_esc(priority)}</td>")
+    cells.append(f"<td>{_esc(status)}</td>")
     assignee = ticket.assignee
     if assignee is not None:
         agent = _esc(assignee.get_full_name() or assignee.email)
     else:
         agent = f'<span class="muted">{texts.nobody}</span>'
     cells.append(f"<td>{agent}</td>")
-    cells.append(f'<td class="nowrap">{_due_html(ticket, row.badge, texts)}</td>')
+    cells.append(f'<td class="nowrap">{_due_html(ticket, badge, texts)}</td>')
     return "<tr>\n          " + "\n          ".join(cells) + "\n        </tr>"
 
 
@@ -462,6 +465,7 @@ class QueueView(StaffPermissionMixin, View):
             "member": member,
             "page": page,
             "rows": rows,
+            "rows_html": rows_html(rows),
             "query": query.urlencode(),
             "tab_query": tab_query.urlencode(),
             "bulk_form": quick_selects(BulkAssignForm(user=request.user)) if can_assign else None,

@@ -72,11 +72,19 @@ def portal_ticket_sheets(request, ticket) -> dict | None:
     user = getattr(request, "user", None)
     if ticket is None or user is None or not user.is_authenticated:
         return None
+    # Most tickets have no sheet: one plain query says so; the sheets' visibility (a query
+    # on the user's memberships and one on the sheets) is checked only when there are links.
     links = list(
-        TicketSheetLink.objects.visible_to(user)
-        .filter(ticket=ticket, sheet__in=Sheet.objects.visible_to(user))
-        .select_related("sheet")
+        TicketSheetLink.objects.visible_to(user).filter(ticket=ticket).select_related("sheet")
     )
+    if not links:
+        return None
+    readable = set(
+        Sheet.objects.visible_to(user)
+        .filter(pk__in={link.sheet_id for link in links})
+        .values_list("pk", flat=True)
+    )
+    links = [link for link in links if link.sheet_id in readable]
     return {"links": links} if links else None
 
 
