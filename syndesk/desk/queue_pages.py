@@ -62,9 +62,10 @@ def ordering_keys(model, ordering: tuple[str, ...]) -> list[_Key]:
 
 
 def encode_cursor(row, keys: list[_Key]) -> str:
+    """``row``: a model instance or a ``values()`` dict."""
     values = []
     for key in keys:
-        value = getattr(row, key.name)
+        value = row[key.name] if isinstance(row, dict) else getattr(row, key.name)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
     raw = json.dumps(values, separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")

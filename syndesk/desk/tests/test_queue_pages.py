@@ -217,6 +217,27 @@ def test_a_row_shows_the_version_with_its_software(signed_in, open_ticket, emagn
     assert response.context["rows"][0].ticket.version.software.name == emagnus_v8.software.name
 
 
+def test_a_row_is_the_template_row_of_its_ticket(signed_in, open_ticket, emagnus_v8, agent):
+    """Rows are read with values(): the texts are those of the model (str, full name)."""
+    ticket = open_ticket(version=emagnus_v8)
+    services.assign(ticket=ticket, assignee=agent, by=agent)
+    row = signed_in.get(QUEUE).context["rows"][0]
+    assert row.ticket.reference == ticket.reference
+    assert str(row.ticket) == str(ticket)
+    assert str(row.ticket.contact) == str(ticket.contact)
+    assert row.ticket.assignee.get_full_name() == agent.get_full_name()
+    assert f'<a href="{reverse("desk:ticket", args=[ticket.reference])}">' in row.html
+
+
+def test_a_version_of_another_software_is_still_named(signed_in, open_ticket, emagnus_v8, horizon):
+    """Services keep a ticket's version within its software; a row read otherwise still
+    names the version's own software (as the template did)."""
+    ticket = open_ticket(version=emagnus_v8)
+    Ticket.objects.filter(pk=ticket.pk).update(software=horizon, assignee=None)
+    body = unescape(signed_in.get(QUEUE, {"view": "unassigned"}).content.decode())
+    assert str(emagnus_v8) in body
+
+
 # --------------------------------------------------------------------------- lists
 
 
