@@ -966,10 +966,14 @@ def _history_rows(ticket: Ticket) -> list[dict]:
         for key in ("from", "to", "agent")
         if isinstance(entry.data.get(key), int)
     }
-    names = {
-        u.pk: (u.get_full_name() or u.email)
-        for u in get_user_model().objects.filter(pk__in=user_ids)
-    }
+    names = (
+        {
+            u.pk: (u.get_full_name() or u.email)
+            for u in get_user_model().objects.filter(pk__in=user_ids)
+        }
+        if user_ids
+        else {}
+    )
     rows = []
     for entry in entries:
         data, details = entry.data or {}, []
