@@ -155,7 +155,10 @@ class TicketListView(_PortalView):
             .annotate(last_activity=Subquery(last_public))
             .order_by("-created_at", "-pk")
         )
-        page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(tickets, PAGE_SIZE)
+        # The tab's count is already known (the aggregate above): no COUNT(*) again.
+        paginator.count = counts[key.replace("-", "_")]
+        page = paginator.get_page(request.GET.get("page"))
         tabs = [
             (slug, label, counts[slug.replace("-", "_")], slug == key)
             for slug, (label, _statuses) in LIST_FILTERS.items()
