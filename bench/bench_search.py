@@ -21,7 +21,8 @@ What it does:
    whole middleware stack, no network) on the staff sheet list (every sheet) and the public
    list (published public sheets, anonymous visitor), after two warm-up requests;
 3. prints p50/p95 in milliseconds of wall-clock and of this thread's CPU time per query
-   type and page, the SQL queries per request and the number of results.
+   type and page, the SQL queries per request and the number of results, and the load
+   average at the end (the machine is shared: read the CPU columns beside the wall clock).
 Figures are recorded in docs/performance.md.
 """
 
@@ -381,6 +382,7 @@ def main() -> None:
     worst = max(rows, key=lambda r: r["p95"])
     verdict = "met" if worst["p95"] <= 50 else "NOT met"
     print(f"\ntarget 50 ms p95: {verdict} (worst: {worst['label']}, {worst['p95']:.1f} ms)")
+    print(f"load average: {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     if ARGS.explain or worst["p95"] > 50:
         for row in rows:
             explain(row)

@@ -147,7 +147,7 @@ def _best_sheets(queryset, scores: dict[int, float], limit: int) -> list:
     ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))[:CANDIDATES]
     # Which candidates the queryset keeps (ids only), then the best `limit` rows in full.
     kept = (
-        set(queryset.filter(pk__in=ranked).values_list("pk", flat=True))
+        set(queryset.filter(pk__in=search.among(ranked)).values_list("pk", flat=True))
         if queryset.query.has_filters()
         else set(ranked)  # every sheet (the staff list without filters)
     )

@@ -25,6 +25,7 @@ So "télétransmission", "teletransmettre" and "télétransmis" share "teletrans
 and "facturation" share "factur".
 """
 
+import json
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -185,6 +186,16 @@ def unindex_sheet(pk: int) -> None:
 # Searching ------------------------------------------------------------------------------
 
 
+def among(ids) -> RawSQL:
+    """`pk__in=among(ids)`: the ids as one bound parameter (a JSON array on SQLite, an
+    array on PostgreSQL) rather than one parameter each: Django prepared the 500 candidate
+    ids of a search one by one, 5 ms of each search."""
+    ids = [int(pk) for pk in ids]
+    if _is_sqlite():
+        return RawSQL("SELECT value FROM json_each(%s)", [json.dumps(ids)])
+    return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+
+
 @dataclass
 class Hit:
     sheet: object
@@ -290,7 +301,7 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
         # Which candidates the queryset lets through (ids only), then the page's sheets:
         # loading (and prefetching for) all 500 candidates cost more than the search.
         visible = (
-            set(queryset.filter(pk__in=ids).values_list("pk", flat=True))
+            set(queryset.filter(pk__in=among(ids)).values_list("pk", flat=True))
             if queryset.query.has_filters()
             else set(ids)  # every sheet (the staff list without filters)
         )

@@ -4,7 +4,7 @@ follows the sheets (SQLite and PostgreSQL alike)."""
 
 import pytest
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
+from django.template import Context, Template
 from django.urls import reverse
 
 from syndesk.catalog.models import Software
@@ -17,26 +17,59 @@ from syndesk.kb.models import Sheet, Tag
 pytestmark = pytest.mark.django_db
 
 
-def _template_meta(sheet: Sheet) -> str:
+# The loop body kb/_hits.html had before the hits were drawn in Python (views._draw_hits).
+HIT_TEMPLATE = (
+    "{% load i18n %}"
+    '<li class="kb-hit card"><h2><a href="{% if staff %}{% url \'kb:detail\' hit.sheet.pk %}'
+    "{% else %}{% url 'kb-public:detail' hit.sheet.slug %}{% endif %}\">"
+    "{{ hit.sheet.title }}</a></h2>\n"
+    '  {% include "kb/_sheet_meta.html" with sheet=hit.sheet %}\n'
+    '  <p class="kb-snippet">{{ hit.snippet }}</p>\n'
+    '  {% if staff %}<p class="muted">{% blocktranslate count counter=hit.sheet.resolved_count'
+    "|default:0 %}{{ counter }} demande résolue{% plural %}{{ counter }} demandes résolues"
+    "{% endblocktranslate %}</p>{% endif %}</li>"
+)
+
+
+def _template_html(hit, *, staff: bool) -> str:
     sheet = Sheet.objects.prefetch_related(
         Prefetch("software", queryset=Software.objects.only("pk", "name")), "tags"
-    ).get(pk=sheet.pk)
-    return render_to_string("kb/_sheet_meta.html", {"sheet": sheet})
+    ).get(pk=hit.sheet.pk)
+    sheet.resolved_count = getattr(hit.sheet, "resolved_count", None)
+    view = type("Hit", (), {"sheet": sheet, "snippet": hit.snippet})
+    return Template(HIT_TEMPLATE).render(Context({"hit": view, "staff": staff}))
 
 
-def test_each_hit_has_the_meta_line_of_the_sheet_template(client, sheet_factory, pastell):
+@pytest.mark.parametrize("staff", [False, True])
+def test_each_hit_is_drawn_as_the_template_drew_it(
+    client, agent, sheet_factory, pastell, open_ticket, staff
+):
     hostile = Software.objects.create(name="<b>Éditeur & fils</b>", editor="X", category="x")
     sheets = [
-        sheet_factory(title="Sauvegarde complète", software=[pastell, hostile], tags="paie, a&b"),
+        sheet_factory(
+            title="Sauvegarde <i>complète</i>", software=[pastell, hostile], tags="paie, a&b"
+        ),
         sheet_factory(title="Sauvegarde sans logiciel", tags="sauvegarde"),
         sheet_factory(title="Sauvegarde sans mot-clé", software=[pastell]),
-        sheet_factory(title="Sauvegarde nue"),
+        sheet_factory(title="Sauvegarde nue", summary="Une <b>sauvegarde</b> & rien d'autre"),
     ]
-    response = client.get(reverse("kb-public:list"), {"q": "sauvegarde"})
-    metas = {hit.sheet.pk: str(hit.meta) for hit in response.context["hits"]}
-    assert metas == {sheet.pk: _template_meta(sheet) for sheet in sheets}
-    assert "&lt;b&gt;Éditeur &amp; fils&lt;/b&gt;" in metas[sheets[0].pk]
-    assert "<b>" not in response.content.decode()
+    services.resolve_by_sheet(ticket=open_ticket(), sheet=sheets[1], by=agent)
+    services.resolve_by_sheet(ticket=open_ticket(), sheet=sheets[2], by=agent)
+    services.resolve_by_sheet(ticket=open_ticket(), sheet=sheets[2], by=agent)
+    if staff:
+        client.force_login(agent)
+    response = client.get(reverse("kb:list" if staff else "kb-public:list"), {"q": "sauvegarde"})
+    hits = response.context["hits"]
+    assert len(hits) == 4
+    for hit in hits:
+        assert str(hit.html) == _template_html(hit, staff=staff)
+    text = response.content.decode()
+    assert "&lt;b&gt;Éditeur &amp; fils&lt;/b&gt;" in text
+    assert "<b>" not in text
+    assert "<i>" not in text
+    if staff:
+        assert "2 demandes résolues" in text
+        assert "1 demande résolue" in text
 
 
 def test_the_filter_lists_are_those_django_draws(client, agent, sheet_factory, pastell):
