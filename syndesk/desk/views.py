@@ -24,6 +24,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import WEEKDAYS_ABBR
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -472,17 +473,23 @@ def _row_html(ticket, badge, url, select_label, priority, status, texts: _RowTex
 
 
 class _SlaContext:
-    """The calendar, the targets and "now", loaded once per page (two small queries)."""
+    """The calendar, the targets and "now", loaded once per page (two small queries) and
+    only when a running clock needs them: a resolved or closed ticket's clocks are met (or
+    met late) by dates alone, so its page, or a page of finished tickets, reads neither."""
 
     def __init__(self):
         self.now = timezone.now()
-        self.calendar = current_calendar()
-        self.targets = SLATarget.objects.as_map()
+        self.calendar = SimpleLazyObject(current_calendar)
 
-    def clocks(self, ticket: Ticket) -> dict[str, rules.Clock]:
-        return ticket.sla(
-            now=self.now, calendar=self.calendar, target=self.targets.get(ticket.priority)
-        )
+    @cached_property
+    def targets(self) -> dict:
+        return SLATarget.objects.as_map()
+
+    def clocks(self, ticket) -> dict[str, rules.Clock]:
+        # The target only sets the "breaching soon" threshold of a running clock.
+        finished = ticket.resolved_at is not None or ticket.closed_at is not None
+        target = None if finished else self.targets.get(ticket.priority)
+        return ticket.sla(now=self.now, calendar=self.calendar, target=target)
 
 
 # --------------------------------------------------------------------------- queue
@@ -514,7 +521,7 @@ class QueueView(StaffPermissionMixin, View):
             ordering=ordering,
             now=sla.now,
             calendar=sla.calendar,
-            targets=sla.targets,
+            targets=sla.targets if view == "breaching" else None,
             member=member,
             software=data.get("software"),
             status=data.get("status") or None,
