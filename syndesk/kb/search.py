@@ -210,28 +210,47 @@ CANDIDATES = 500
 BODY_RANK = 0.5
 
 
-def _fts5_ids(stems: list[str]) -> list[int]:
-    """Ids of the best matching sheets, best first, at most CANDIDATES.
+def _fts5_ids(stems: list[str], *, head: bool, limit: int = CANDIDATES) -> list[int]:
+    """Ids of the best matching sheets, best first, at most `limit`: matches in the title
+    or summary (`head`), or anywhere.
 
     bm25 is computed for every row a MATCH returns: for a word found in most sheets that
     was the search's main cost. Sheets matching in their title or summary are ranked
     first (a small share of the rows); the whole text is ranked only when those do not
-    fill the candidates."""
+    fill the page."""
     # Stems hold only letters and digits; quoting each one makes it a literal token for
     # FTS5 (never an operator such as AND, NEAR, "-" or a column filter).
     match = " AND ".join(f'"{s}"*' for s in stems)
     sql = (
         f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
-        f" ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0) LIMIT {CANDIDATES}"
+        f" ORDER BY bm25({FTS_TABLE}, 10.0, 4.0, 1.0) LIMIT {int(limit)}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [f"{{title summary}} : ({match})"])
-        ids = [row[0] for row in cursor.fetchall()]
-        if len(ids) < CANDIDATES:
-            cursor.execute(sql, [match])
-            seen = set(ids)
-            ids += [row[0] for row in cursor.fetchall() if row[0] not in seen]
-    return ids[:CANDIDATES]
+        cursor.execute(sql, [f"{{title summary}} : ({match})" if head else match])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _visible(queryset, ids: list[int]) -> list[int]:
+    """The ids (in their order) that the queryset lets through, by one query of ids."""
+    if not ids:
+        return []
+    if not queryset.query.has_filters():
+        return ids  # every sheet (the staff list without filters)
+    kept = set(queryset.filter(pk__in=among(ids)).values_list("pk", flat=True))
+    return [pk for pk in ids if pk in kept]
+
+
+def _sqlite_ranked(queryset, stems: list[str], limit: int) -> list[int]:
+    """The page's ids, best first: the title and summary matches, then, only when those
+    do not fill the page, other matches ranked on the whole text (at most CANDIDATES
+    candidates in all, as before)."""
+    ids = _fts5_ids(stems, head=True)
+    top = _visible(queryset, ids)[:limit]
+    if len(top) < limit and len(ids) < CANDIDATES:
+        seen = set(ids)
+        more = [pk for pk in _fts5_ids(stems, head=False) if pk not in seen]
+        top += _visible(queryset, more[: CANDIDATES - len(ids)])[: limit - len(top)]
+    return top
 
 
 def _postgres_ranked(queryset, query_text: str, stems: list[str], limit: int) -> list:
@@ -297,15 +316,9 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
     if not stems:
         return []
     if _is_sqlite():
-        ids = _fts5_ids(stems)
         # Which candidates the queryset lets through (ids only), then the page's sheets:
         # loading (and prefetching for) all 500 candidates cost more than the search.
-        visible = (
-            set(queryset.filter(pk__in=among(ids)).values_list("pk", flat=True))
-            if queryset.query.has_filters()
-            else set(ids)  # every sheet (the staff list without filters)
-        )
-        top = [pk for pk in ids if pk in visible][:limit]
+        top = _sqlite_ranked(queryset, stems, limit)
         by_id = {s.pk: s for s in _without_vectors(queryset).filter(pk__in=top)}
         ordered = [by_id[pk] for pk in top if pk in by_id]
         seen: dict[str, bool] = {}
@@ -339,11 +352,16 @@ def snippet(
             found = seen[token] = _matches(token, stems)
         return found
 
+    get = seen.get
     for source in (sheet.summary, None):
         # The body's plain text only when the summary has no match (regexes over the body).
         tokens = (plain_text(sheet.body) if source is None else source).split()
         for index, token in enumerate(tokens):
-            if matches(token):
+            # Inlined matches(token): this loop runs over thousands of words per search.
+            found = get(token)
+            if found is None:
+                found = seen[token] = _matches(token, stems)
+            if found:
                 start = max(0, index - width // 3)
                 window = tokens[start : start + width]
                 parts = [

@@ -1,3 +1,4 @@
+import re
 from collections import defaultdict
 from html import escape
 
@@ -59,6 +60,11 @@ def _search(queryset, q: str, *, staff: bool) -> list:
     return hits
 
 
+_SENTINEL_PK = 987654321
+_SENTINEL_SLUG = "kb-sentinel-slug"
+_PLAIN_SLUG = re.compile(r"[-a-zA-Z0-9_]+")
+
+
 def _draw_hits(hits, *, staff: bool) -> None:
     """Give each hit its list item (`hit.html`): the HTML the loop of kb/_hits.html drew
     per hit with kb/_sheet_meta.html, written in Python as the desk's queue rows are.
@@ -84,6 +90,10 @@ def _draw_hits(hits, *, staff: bool) -> None:
         tags[sheet_id].append(escape(name))
     resolved = services.resolved_counts(ids) if staff else {}
     software_label, tags_label = escape(_("Logiciels :")), escape(_("Mots-clés :"))
+    # One reverse() per page, not per hit: the URL around a sentinel pk or slug.
+    staff_url = reverse("kb:detail", args=[_SENTINEL_PK]).split(str(_SENTINEL_PK))
+    public_url = reverse("kb-public:detail", args=[_SENTINEL_SLUG]).split(_SENTINEL_SLUG)
+    usages: dict[int, str] = {}
     for hit in hits:
         sheet = hit.sheet
         meta = ""
@@ -92,14 +102,21 @@ def _draw_hits(hits, *, staff: bool) -> None:
         if names := tags.get(sheet.pk):
             meta += f" · {tags_label} {', '.join(names)}"
         if staff:
-            url = reverse("kb:detail", args=[sheet.pk])
+            url = f"{staff_url[0]}{sheet.pk}{staff_url[1]}"
             sheet.resolved_count = count = resolved.get(sheet.pk, 0)
-            used = ngettext(
-                "%(counter)s demande résolue", "%(counter)s demandes résolues", count
-            ) % {"counter": count}
-            usage = f'<p class="muted">{used}</p>'  # as blocktranslate: the counter is a number
+            if count not in usages:
+                used = ngettext(
+                    "%(counter)s demande résolue", "%(counter)s demandes résolues", count
+                ) % {"counter": count}
+                # As blocktranslate: the counter is a number, the sentence a translation.
+                usages[count] = f'<p class="muted">{used}</p>'
+            usage = usages[count]
         else:
-            url, usage = reverse("kb-public:detail", args=[sheet.slug]), ""
+            usage = ""
+            if _PLAIN_SLUG.fullmatch(sheet.slug):
+                url = f"{public_url[0]}{sheet.slug}{public_url[1]}"
+            else:  # reverse() would quote it
+                url = reverse("kb-public:detail", args=[sheet.slug])
         hit.html = mark_safe(  # every text escaped here; the snippet is escaped by kb.search
             f'<li class="kb-hit card"><h2><a href="{escape(url)}">{escape(sheet.title)}</a></h2>\n'
             f'  <p class="muted">{meta}</p>\n\n'
