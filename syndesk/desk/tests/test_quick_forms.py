@@ -6,9 +6,12 @@ from django.template.loader import render_to_string
 
 from syndesk.desk.forms import (
     AssignForm,
+    AttachInboundForm,
     BulkAssignForm,
     ClassifyForm,
     CloseForm,
+    DismissInboundForm,
+    OpenFromInboundForm,
     QueueFilterForm,
     RedirectForm,
     ReopenForm,
@@ -101,3 +104,18 @@ def test_queue_filters_are_drawn_as_the_template_draws_them(data, agent, emagnus
         assert field_html(field) == django, field.name
     bulk = quick_selects(BulkAssignForm(user=agent))
     assert label_html(bulk["assignee"]) == bulk["assignee"].label_tag()
+
+
+@pytest.mark.parametrize("data", [None, {"open-member": "999999", "attach-ticket": "<b>"}])
+def test_the_triage_forms_are_drawn_as_the_template_draws_them(data, agent, member_a, gisele):
+    forms = [
+        AttachInboundForm(data, prefix="attach", user=agent, initial={"ticket": "AS-1"}),
+        OpenFromInboundForm(
+            data, prefix="open", initial={"member": member_a.pk, "contact": gisele.pk}
+        ),
+        DismissInboundForm(data, prefix="dismiss"),
+    ]
+    for form in forms:
+        if data:
+            form.is_valid()
+        assert form_html(form) == _template(form), type(form).__name__
