@@ -106,13 +106,30 @@ def vocabulary_words(text: str) -> set[str]:
     }
 
 
+_FENCE = re.compile(r"```.*?```", re.DOTALL)
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_TAG = re.compile(r"<[^>]+>")
+_MARKUP = "#*_`>|~-"
+
+
 def plain_text(markdown_source: str) -> str:
-    """Markdown source without its markup, for indexing and snippets."""
-    text = re.sub(r"```.*?```", " ", markdown_source, flags=re.DOTALL)
-    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)  # links and images: their text
-    text = re.sub(r"<[^>]+>", " ", text)  # raw HTML tags
-    text = re.sub(r"[#*_`>|~-]+", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
+    """Markdown source without its markup, for indexing and snippets: code blocks and raw
+    HTML tags dropped, links and images replaced by their text, the characters of the
+    markup (# * _ ` > | ~ -) made spaces, every run of spaces one space.
+
+    Each regex runs only when its text can match; the single characters and the spaces
+    are handled by str.replace and split/join: the snippets of a search page call this
+    for up to 50 bodies (the regexes over every character took 0.2-0.3 ms a body)."""
+    text = markdown_source
+    if "```" in text:
+        text = _FENCE.sub(" ", text)
+    if "](" in text:
+        text = _LINK.sub(r"\1", text)  # links and images: their text
+    if "<" in text:
+        text = _TAG.sub(" ", text)  # raw HTML tags
+    for char in _MARKUP:
+        text = text.replace(char, " ")  # str.replace: far faster than a regex or translate
+    return " ".join(text.split())
 
 
 # Index maintenance (SQLite) -------------------------------------------------------------

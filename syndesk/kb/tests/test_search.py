@@ -1,12 +1,16 @@
 """French search, the same cases on SQLite (FTS5) and PostgreSQL (french + unaccent):
 stemming, accents, ranking, filters, visibility and hostile queries."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syndesk.kb import services
 from syndesk.kb.models import Sheet
-from syndesk.kb.search import normalise, search_sheets, stem
+from syndesk.kb.search import normalise, plain_text, search_sheets, stem
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +155,22 @@ FOUND = {"paie*", "-paie +sauvegarde", "^paie", "paie & | ! :*", "\x00paie"}
 def test_a_query_without_words_finds_nothing(sheet_factory):
     sheet_factory(title="Sauvegarde", body="")
     assert find("  ?!  ") == []
+
+
+def _reference_plain_text(source: str) -> str:
+    # The regex-only version plain_text replaced (same output, five times slower).
+    text = re.sub(r"```.*?```", " ", source, flags=re.DOTALL)
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"<[^>]+>", " ", text)
+    text = re.sub(r"[#*_`>|~-]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+MARKUP = ["```", "`", "[", "]", "(", ")", "](", "![", "<", ">", "<b>", "#", "*", "_", "|", "~", "-"]
+TEXT = [" ", "\n", "\t", "\u00a0", "\u2003", "é", "paie", "Œuvre", "x"]
+MARKDOWN_BITS = st.sampled_from([*MARKUP, *TEXT])
+
+
+@given(st.lists(MARKDOWN_BITS | st.text(max_size=5), max_size=40).map("".join))
+def test_plain_text_drops_the_markup_as_the_regexes_did(source):
+    assert plain_text(source) == _reference_plain_text(source)
