@@ -1,9 +1,11 @@
 """Take the README screenshots from a running Syndesk loaded with the demo data.
 
-Starts nothing itself:
+Starts nothing itself (the demo manager has no authenticator app: the server runs without
+the staff two-factor requirement):
 
     .venv/bin/python manage.py load_demo
-    DEBUG=true .venv/bin/python manage.py runserver 127.0.0.1:8765 --noreload &
+    DEBUG=true STAFF_MFA_REQUIRED=false \
+        .venv/bin/python manage.py runserver 127.0.0.1:8765 --noreload &
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8765
 
 Writes docs/screenshot-home.png, docs/screenshot-members.png and docs/screenshot-portal.png
