@@ -9,7 +9,8 @@ Run:
     .venv/bin/python bench/load_run.py --duration 15 --concurrency 4 --workers 2
 
 What it does: starts gunicorn (gunicorn.conf.py) on 127.0.0.1 and a free port, signs in as
-bench-agent@bench.example and bench-member@bench.example, then for each page runs
+bench-agent@bench.example (password, then the code of an authenticator it gives that account
+once, as STAFF_MFA_REQUIRED asks of staff) and bench-member@bench.example, then for each page runs
 ``--concurrency`` threads (one keep-alive http.client connection each) for ``--duration``
 seconds and prints, as a Markdown table, the number of requests, the throughput, p50/p95 of
 the wall-clock latency seen by the client, of the server time and of the server's CPU time
@@ -47,6 +48,8 @@ if not PASSWORD:
 if not os.environ.get("DATABASE_URL"):
     sys.exit("set DATABASE_URL to the database generate_bench_data filled")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "syndesk.settings")
+AGENT_EMAIL = "bench-agent@bench.example"
+MEMBER_EMAIL = "bench-member@bench.example"
 TIMING = re.compile(r"app;dur=([0-9.]+)")
 CPU = re.compile(r"cpu;dur=([0-9.]+)")
 
@@ -66,7 +69,7 @@ def _targets() -> dict:
     from syndesk.news.services import issue_feed_token
 
     rng = random.Random(10)  # noqa: S311 - benchmark sampling
-    member = Membership.objects.get(user__email="bench-member@bench.example").member
+    member = Membership.objects.get(user__email=MEMBER_EMAIL).member
     high = Ticket.objects.order_by("-pk").values_list("pk", flat=True).first()
     picks = [rng.randint(1, high) for _ in range(200)]
     staff_refs = list(Ticket.objects.filter(pk__in=picks).values_list("reference", flat=True)[:50])
@@ -78,7 +81,16 @@ def _targets() -> dict:
     token = issue_feed_token(
         member=member, issued_by=get_user_model().objects.filter(is_staff=True).first()
     )
+    # Staff sign in with two factors (STAFF_MFA_REQUIRED): the benchmark agent gets an
+    # authenticator once, and login() answers the code step from its key.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    agent = get_user_model().objects.get(email=AGENT_EMAIL)
+    device = TOTPDevice.objects.filter(user=agent, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=agent, name="bench", confirmed=True)
     counts = {
+        "totp_key": device.key,
         "tickets": Ticket.objects.count(),
         "member_tickets": Ticket.objects.filter(member=member).count(),
     }
@@ -133,25 +145,40 @@ def _cookie_header(jar: dict) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
-def login(port: int, email: str) -> str:
-    """Sign in through the login form; returns the Cookie header of the session."""
-    jar: dict = {}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", "/connexion/")
+def _post_form(conn, path: str, fields: dict, jar: dict, port: int):
+    """GET the form at `path` for its CSRF token, POST `fields`; returns the response."""
+    conn.request("GET", path, headers={"Cookie": _cookie_header(jar)})
     response = conn.getresponse()
     page = response.read().decode()
     _cookies(response, jar)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    body = urlencode({"csrfmiddlewaretoken": token, "username": email, "password": PASSWORD})
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Cookie": _cookie_header(jar),
-        "Referer": f"http://127.0.0.1:{port}/connexion/",
+        "Referer": f"http://127.0.0.1:{port}{path}",
     }
-    conn.request("POST", "/connexion/", body=body, headers=headers)
+    conn.request(
+        "POST", path, body=urlencode({"csrfmiddlewaretoken": token, **fields}), headers=headers
+    )
     response = conn.getresponse()
     response.read()
     _cookies(response, jar)
+    return response
+
+
+def login(port: int, email: str, totp_key: str = "") -> str:
+    """Sign in through the login form (and the code step with `totp_key`); returns the
+    Cookie header of the session."""
+    jar: dict = {}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    response = _post_form(conn, "/connexion/", {"username": email, "password": PASSWORD}, jar, port)
+    if totp_key and response.status == 302 and "/connexion/code/" in response.getheader("Location"):
+        from binascii import unhexlify
+
+        from django_otp.oath import totp
+
+        code = f"{totp(unhexlify(totp_key)):06d}"
+        response = _post_form(conn, "/connexion/code/", {"code": code}, jar, port)
     if response.status != 302 or "sessionid" not in jar:
         sys.exit(f"could not sign in as {email} (HTTP {response.status})")
     return _cookie_header(jar)
@@ -242,8 +269,8 @@ def main() -> None:
     port = _free_port()
     server = _start_server(port)
     try:
-        agent = {"Cookie": login(port, "bench-agent@bench.example")}
-        member = {"Cookie": login(port, "bench-member@bench.example")}
+        agent = {"Cookie": login(port, AGENT_EMAIL, targets["totp_key"])}
+        member = {"Cookie": login(port, MEMBER_EMAIL)}
         feed = "/flux/actualites.rss"
         private = f"/flux/prive/{targets['token']}.rss"
         pages = [
