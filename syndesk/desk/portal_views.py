@@ -85,8 +85,12 @@ class _TicketView(_PortalView):
     """Pages about one ticket: the conversation, with the reply and rating forms."""
 
     def get_ticket(self, request, reference: str) -> Ticket:
+        # The organisations the user acts for (portal_tickets without its own visible_to:
+        # get_visible_or_404 adds it; the same rows, one join fewer to plan).
         return get_visible_or_404(
-            portal_tickets(request.user).select_related("member", "software", "requester"),
+            Ticket.objects.filter(member__in=member_choices(request.user)).select_related(
+                "member", "software", "requester"
+            ),
             request.user,
             reference=reference,
         )

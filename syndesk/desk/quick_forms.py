@@ -185,6 +185,11 @@ def _field_group(bf: BoundField, bound: bool) -> str:
     return html.strip()
 
 
+def field_group_html(bf: BoundField) -> SafeString:
+    """``{{ field.as_field_group }}``."""
+    return mark_safe(_field_group(bf, bf.form.is_bound))  # escaped in _field_group
+
+
 def form_html(form: forms.Form) -> SafeString:
     """What ``{% include "core/_form.html" %}`` draws for ``form``."""
     bound = form.is_bound

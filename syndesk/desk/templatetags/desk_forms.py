@@ -1,6 +1,6 @@
 from django import template
 
-from syndesk.desk.quick_forms import field_html, form_html, label_html
+from syndesk.desk.quick_forms import field_group_html, field_html, form_html, label_html
 
 register = template.Library()
 
@@ -21,3 +21,9 @@ def quick_field(field):
 def quick_label(field):
     """``{{ field.label_tag }}``, drawn in Python."""
     return label_html(field)
+
+
+@register.simple_tag
+def quick_field_group(field):
+    """``{{ field.as_field_group }}``, drawn in Python."""
+    return field_group_html(field)

@@ -21,8 +21,10 @@ from syndesk.desk.forms import (
     TimeForm,
 )
 from syndesk.desk.models import Exclusion, Status
+from syndesk.desk.portal_forms import RateForm
+from syndesk.desk.portal_forms import ReplyForm as PortalReplyForm
 from syndesk.desk.queue_widgets import quick_selects
-from syndesk.desk.quick_forms import field_html, form_html, label_html
+from syndesk.desk.quick_forms import field_group_html, field_html, form_html, label_html
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +121,12 @@ def test_the_triage_forms_are_drawn_as_the_template_draws_them(data, agent, memb
         if data:
             form.is_valid()
         assert form_html(form) == _template(form), type(form).__name__
+
+
+@pytest.mark.parametrize("data", [None, {"body": "", "comment": "<b>" * 700}])
+def test_the_portal_forms_are_drawn_as_the_template_draws_them(data):
+    reply, rate = PortalReplyForm(data), RateForm(data)
+    if data:
+        reply.is_valid(), rate.is_valid()
+    assert form_html(reply) == _template(reply)
+    assert field_group_html(rate["comment"]) == rate["comment"].as_field_group()
