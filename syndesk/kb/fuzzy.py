@@ -145,15 +145,8 @@ def _best_sheets(queryset, scores: dict[int, float], limit: int) -> list:
     """The best-scored sheets the queryset lets through, at most `limit`, each with its
     score as `kb_fuzzy`, best first."""
     ranked = sorted(scores, key=lambda pk: (-scores[pk], pk))[:CANDIDATES]
-    # Which candidates the queryset keeps (ids only), then the best `limit` rows in full.
-    kept = (
-        set(queryset.filter(pk__in=search.among(ranked)).values_list("pk", flat=True))
-        if queryset.query.has_filters()
-        else set(ranked)  # every sheet (the staff list without filters)
-    )
-    best = [pk for pk in ranked if pk in kept][:limit]
-    by_id = queryset.filter(pk__in=best).in_bulk()
-    sheets = [by_id[pk] for pk in best if pk in by_id]
+    # The best `limit` of them that the queryset keeps, in one query.
+    sheets = search.page_of(queryset, ranked, limit)
     for sheet in sheets:
         sheet.kb_fuzzy = scores[sheet.pk]
     sheets.sort(key=lambda s: (-s.kb_fuzzy, s.title, s.pk))

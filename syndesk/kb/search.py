@@ -33,7 +33,7 @@ from functools import lru_cache
 from html import escape as html_escape
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, TextField, Value
+from django.db.models import BooleanField, F, Func, IntegerField, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils.safestring import SafeString, mark_safe
@@ -213,6 +213,29 @@ def among(ids) -> RawSQL:
     return RawSQL("SELECT unnest(%s::bigint[])", [ids])
 
 
+def page_of(queryset, ids, limit: int) -> list:
+    """The first `limit` sheets of `ids`, in that order, that the queryset lets through:
+    one query (the ids' position in the list is the sort key), the sheets without their
+    tsvectors. Reading which candidates are visible, then loading the page, took two."""
+    ids = [int(pk) for pk in ids]
+    if not ids or limit <= 0:
+        return []
+    table = queryset.model._meta.db_table
+    # `table` is a model's table name; the ids are a bound parameter.
+    if _is_sqlite():
+        # The position of ",<id>," in ",<id1>,<id2>,…,": increasing with the rank.
+        sql, params = f"instr(%s, ',' || {table}.id || ',')", ["," + ",".join(map(str, ids)) + ","]
+    else:
+        sql, params = f"array_position(%s::bigint[], {table}.id)", [ids]
+    position = RawSQL(sql, params, output_field=IntegerField())  # noqa: S611
+    return list(
+        _without_vectors(queryset)
+        .filter(pk__in=among(ids))
+        .annotate(kb_position=position)
+        .order_by("kb_position")[:limit]
+    )
+
+
 @dataclass
 class Hit:
     sheet: object
@@ -247,27 +270,17 @@ def _fts5_ids(stems: list[str], *, head: bool, limit: int = CANDIDATES) -> list[
         return [row[0] for row in cursor.fetchall()]
 
 
-def _visible(queryset, ids: list[int]) -> list[int]:
-    """The ids (in their order) that the queryset lets through, by one query of ids."""
-    if not ids:
-        return []
-    if not queryset.query.has_filters():
-        return ids  # every sheet (the staff list without filters)
-    kept = set(queryset.filter(pk__in=among(ids)).values_list("pk", flat=True))
-    return [pk for pk in ids if pk in kept]
-
-
-def _sqlite_ranked(queryset, stems: list[str], limit: int) -> list[int]:
-    """The page's ids, best first: the title and summary matches, then, only when those
+def _sqlite_sheets(queryset, stems: list[str], limit: int) -> list:
+    """The page's sheets, best first: the title and summary matches, then, only when those
     do not fill the page, other matches ranked on the whole text (at most CANDIDATES
     candidates in all, as before)."""
     ids = _fts5_ids(stems, head=True)
-    top = _visible(queryset, ids)[:limit]
-    if len(top) < limit and len(ids) < CANDIDATES:
+    sheets = page_of(queryset, ids, limit)
+    if len(sheets) < limit and len(ids) < CANDIDATES:
         seen = set(ids)
         more = [pk for pk in _fts5_ids(stems, head=False) if pk not in seen]
-        top += _visible(queryset, more[: CANDIDATES - len(ids)])[: limit - len(top)]
-    return top
+        sheets += page_of(queryset, more[: CANDIDATES - len(ids)], limit - len(sheets))
+    return sheets
 
 
 def _postgres_ranked(queryset, query_text: str, stems: list[str], limit: int) -> list:
@@ -333,11 +346,9 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
     if not stems:
         return []
     if _is_sqlite():
-        # Which candidates the queryset lets through (ids only), then the page's sheets:
-        # loading (and prefetching for) all 500 candidates cost more than the search.
-        top = _sqlite_ranked(queryset, stems, limit)
-        by_id = {s.pk: s for s in _without_vectors(queryset).filter(pk__in=top)}
-        ordered = [by_id[pk] for pk in top if pk in by_id]
+        # Only the page's sheets are loaded: loading (and prefetching for) all 500
+        # candidates cost more than the search.
+        ordered = _sqlite_sheets(queryset, stems, limit)
         seen: dict[str, bool] = {}
         return [
             Hit(s, float(len(ordered) - i), snippet(s, stems, seen=seen))

@@ -86,14 +86,10 @@ def suggest_sheets(*, user, subject: str = "", description: str = "", limit: int
     if not stems:
         return []
     ids = _ranked_ids(stems, CANDIDATES)
-    # Which candidates the user may read (ids only), then the few shown: building the
+    # The few shown, among the candidates the user may read, in one query: building the
     # 200 candidates as model instances cost more than the search.
-    readable = set(visible.filter(pk__in=search.among(ids)).values_list("pk", flat=True))
-    top = [pk for pk in ids if pk in readable][:limit]
-    by_id = (
-        visible.filter(pk__in=top).only("pk", "title", "slug", "summary", "visibility").in_bulk()
-    )
-    sheets = [by_id[pk] for pk in top if pk in by_id]
+    shown = visible.only("pk", "title", "slug", "summary", "visibility")
+    sheets = search.page_of(shown, ids, limit)
     if not sheets:
         subject_words = " ".join(significant_words(subject))
         return fuzzy.search_with_typos(visible, subject_words, limit=limit) if subject_words else []
