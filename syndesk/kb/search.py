@@ -404,4 +404,12 @@ def snippet(
 
 
 def _matches(token: str, stems: list[str]) -> bool:
+    if all(s.isascii() for s in stems):
+        # A cheap necessary condition first: a word whose stem starts with an ASCII stem
+        # holds it, contiguous, in its accent-free, lower-case form, and so in the token's
+        # (dropping the other non-ASCII characters cannot split an ASCII run). Most
+        # tokens of a body fail it, without the regex and the stemming below.
+        folded = unicodedata.normalize("NFKD", token.lower()).encode("ascii", "ignore")
+        if not any(s.encode() in folded for s in stems):
+            return False
     return any(stem(w).startswith(s) for w in words(token) for s in stems)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from syndesk.kb import services
 from syndesk.kb.models import Sheet
-from syndesk.kb.search import normalise, plain_text, search_sheets, stem
+from syndesk.kb.search import _matches, normalise, plain_text, search_sheets, stem, words
 
 pytestmark = pytest.mark.django_db
 
@@ -174,3 +174,29 @@ MARKDOWN_BITS = st.sampled_from([*MARKUP, *TEXT])
 @given(st.lists(MARKDOWN_BITS | st.text(max_size=5), max_size=40).map("".join))
 def test_plain_text_drops_the_markup_as_the_regexes_did(source):
     assert plain_text(source) == _reference_plain_text(source)
+
+
+def _reference_matches(token: str, stems: list[str]) -> bool:
+    return any(stem(w).startswith(s) for w in words(token) for s in stems)
+
+
+@given(st.text(max_size=30), st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=3))
+def test_the_snippet_word_test_is_the_stem_prefix_test(token, query_words):
+    stems = [stem(w) for w in query_words if stem(w)]
+    assert _matches(token, stems) == _reference_matches(token, stems)
+
+
+@pytest.mark.parametrize(
+    ("token", "query", "expected"),
+    [
+        ("«Électeurs»", "electeur", True),
+        ("télé-transmission,", "transmission", True),
+        ("Œuvre", "oeuvre", False),  # œ is a letter of its own, as in the index
+        ("ﬁchier", "fichier", True),  # a compatibility ligature decomposes
+        ("x€imprimante", "imprimante", True),
+        ("paiement", "paie", True),
+        ("apaie", "paie", False),
+    ],
+)
+def test_snippet_word_test_cases(token, query, expected):
+    assert _matches(token, [stem(query)]) is expected
