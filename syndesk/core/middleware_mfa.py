@@ -2,6 +2,7 @@
 the enrolment page until their authenticator is confirmed (mfa.mark_password_login sets the
 session flag; the enrolment page clears it). No query: the flag is in the session."""
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -24,8 +25,11 @@ class StaffMfaEnrolmentMiddleware:
         return self._allowed
 
     def __call__(self, request):
+        # Without a session cookie there is no flag: reading the session would mark it
+        # accessed and add "Vary: Cookie" to public, cacheable responses (feeds).
         if (
-            request.session.get(mfa.ENROL_SESSION_KEY)
+            settings.SESSION_COOKIE_NAME in request.COOKIES
+            and request.session.get(mfa.ENROL_SESSION_KEY)
             and request.user.is_authenticated
             and request.path not in self._allowed_paths()
         ):
