@@ -20,6 +20,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from . import backends
 from .audit import log_action
 
 BACKUP_CODE_COUNT = 10
@@ -193,9 +194,10 @@ def disable(*, user, token: str) -> None:
 
 @transaction.atomic
 def reset(*, user, reset_by) -> None:
-    """A manager removes a staff member's devices (lost phone): the person enrols again at
-    the next sign-in."""
+    """A manager removes a staff member's devices (lost phone): every session the person has
+    open ends (a stolen phone may hold one), and they enrol again at the next sign-in."""
     _delete_devices(user)
+    user.end_sessions()
     log_action("accounts.mfa.reset", actor=reset_by, target=user)
 
 
@@ -213,7 +215,7 @@ def begin_pending_login(request, *, user, next_url: str) -> None:
     request.session.cycle_key()
     request.session[PENDING_SESSION_KEY] = {
         "user": str(user.pk),
-        "backend": getattr(user, "backend", "django.contrib.auth.backends.ModelBackend"),
+        "backend": getattr(user, "backend", backends.PATH),
         # A password change in between voids the pending sign-in.
         "hash": user.get_session_auth_hash(),
         "since": time.time(),

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,6 +41,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField(_("adresse électronique"), unique=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    #: Raised to end every open session of the person (end_sessions): it is part of the
+    #: hash each session was signed in with.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -54,6 +58,23 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def _get_session_auth_hash(self, secret=None):
+        # Django checks this hash on every request of a session (and SECRET_KEY_FALLBACKS
+        # through the same method): a new generation ends the sessions signed in before.
+        # Generation 0 leaves the hash as Django computes it, so no session ends on upgrade.
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        key_salt = "syndesk.core.models.User.session_generation"
+        value = f"{self.password}:{self.session_generation}"
+        return salted_hmac(key_salt, value, secret=secret, algorithm="sha256").hexdigest()
+
+    def end_sessions(self) -> None:
+        """Sign the person out of every open session, on every device."""
+        type(self).objects.filter(pk=self.pk).update(
+            session_generation=models.F("session_generation") + 1
+        )
+        self.refresh_from_db(fields=["session_generation"])
 
 
 class AuditEntry(models.Model):

@@ -9,7 +9,7 @@ from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
 from django.views import View
 
-from . import mfa, services
+from . import backends, mfa, services
 from .accounts import activation_token
 from .audit import history_of
 from .forms import ClosureDayForm, StaffChangeForm, StaffCreateForm
@@ -50,7 +50,7 @@ class AccountActivateView(View):
                 request, _("Votre mot de passe est enregistré. Connectez-vous avec votre code.")
             )
             return redirect("login")
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(request, user, backend=backends.PATH)
         messages.success(request, _("Votre mot de passe est enregistré. Bienvenue !"))
         if mfa.mark_password_login(request, user):
             return redirect("mfa")
@@ -126,8 +126,8 @@ class StaffMfaResetView(StaffPermissionMixin, View):
         messages.success(
             request,
             _(
-                "Double authentification réinitialisée : %(name)s la configurera "
-                "à sa prochaine connexion."
+                "Double authentification réinitialisée et sessions ouvertes fermées : "
+                "%(name)s la configurera à sa prochaine connexion."
             )
             % {"name": user},
         )

@@ -343,6 +343,40 @@ def test_a_manager_resets_a_staff_members_mfa_with_an_audit_entry(client, manage
     assert entry.target_id == str(agent.pk)
 
 
+def test_a_reset_ends_the_sessions_the_person_has_open(client, manager, agent, clock):
+    from django.test import Client
+
+    enrol(agent)
+    phone, laptop = Client(), Client()
+    phone.force_login(agent)
+    laptop.force_login(agent)
+    assert phone.get(reverse("desk:queue")).status_code == 200
+    client.force_login(manager)
+    client.post(reverse("core:staff-mfa-reset", args=[agent.pk]))
+    for session in (phone, laptop):
+        response = session.get(reverse("desk:queue"))
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+        assert SESSION_KEY not in session.session
+    # The manager's own session goes on; the agent signs in again and is asked to enrol.
+    assert client.get(reverse("core:staff-edit", args=[agent.pk])).status_code == 200
+    agent.set_password(PASSWORD)
+    agent.save()
+    assert sign_in(phone, agent)["Location"] == reverse("mfa")
+
+
+def test_session_hash_is_djangos_until_sessions_are_ended(agent):
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+    assert agent.get_session_auth_hash() == AbstractBaseUser.get_session_auth_hash(agent)
+    before = agent.get_session_auth_hash()
+    agent.end_sessions()
+    assert agent.session_generation == 1
+    assert agent.get_session_auth_hash() not in (before, "")
+    agent.end_sessions()
+    assert agent.session_generation == 2
+
+
 def test_only_managers_reset_mfa(client, agent, billing, clock):
     enrol(agent)
     client.force_login(billing)
