@@ -90,7 +90,10 @@ _DONE_VIEWS = {"resolved", "closed", "all"}
 #: software: _share_software), nor the relations that are mostly empty (exclusion,
 #: duplicate_of, follow_up_of, requester: one primary-key query each when set):
 #: PostgreSQL spent ~10 ms planning the eleven-table join, more than the rest of the query.
-_TICKET_RELATED = ("member", "contact", "software", "version", "assignee", "opened_by")
+#: Joined to the ticket. Its two agents (assignee, opened_by) are read by a second, small
+#: query: with them the join held seven tables, and PostgreSQL's planning of it took 1.1 ms
+#: (0.3 ms without them, a query by primary key 0.05 ms).
+_TICKET_RELATED = ("member", "contact", "software", "version")
 
 
 def _safe_next(request, fallback: str) -> str:
@@ -1026,6 +1029,10 @@ def _get_ticket(request, reference: str) -> Ticket:
         Ticket.objects.select_related(*_TICKET_RELATED), request.user, reference=reference
     )
     _share_software(ticket)
+    agent_ids = {ticket.assignee_id, ticket.opened_by_id} - {None}
+    agents = get_user_model().objects.in_bulk(agent_ids) if agent_ids else {}
+    ticket.assignee = agents.get(ticket.assignee_id)
+    ticket.opened_by = agents.get(ticket.opened_by_id)
     return ticket
 
 

@@ -61,7 +61,10 @@ def test_the_ticket_page_offers_the_request_form(client, agent, ticket, tools):
     assert "MeshCentral" not in fragment  # inactive tools are not offered
 
 
-def test_the_panel_costs_the_ticket_page_one_query(client, agent, ticket, tools, live_request):
+def test_the_panel_costs_the_ticket_page_one_query_or_two_with_sessions(
+    client, agent, ticket, open_ticket, tools, live_request
+):
+    other_ticket = open_ticket()
     client.force_login(agent)
     url = reverse("desk:ticket", args=[ticket.reference])
     client.get(url)
@@ -71,7 +74,11 @@ def test_the_panel_costs_the_ticket_page_one_query(client, agent, ticket, tools,
     class Request:
         user = agent
 
-    assert count_queries(lambda: staff_ticket_panel(Request(), ticket)) == 1
+    # A ticket without a session: one plain query; with sessions, a second one joins them.
+    assert count_queries(lambda: staff_ticket_panel(Request(), other_ticket)) == 1
+    assert staff_ticket_panel(Request(), other_ticket)["remote_sessions"] == []
+    assert count_queries(lambda: staff_ticket_panel(Request(), ticket)) == 2
+    assert staff_ticket_panel(Request(), ticket)["remote_sessions"] == [live_request]
     assert [p.template for p in panels.panels_for("staff_ticket_detail")].count(
         "remote/staff/_ticket_panel.html"
     ) == 1
