@@ -514,3 +514,13 @@ def test_the_organisation_page_shows_the_requests_card(client, alice, portal_tic
     assert "1 demande attend votre réponse." in page
     assert "1 demande résolue à évaluer." in page
     assert f'href="{LIST}"' in page
+
+
+def test_the_tickets_of_a_deactivated_organisation_are_no_longer_shown(client, alice, mine):
+    client.force_login(alice)
+    assert client.get(url("ticket", mine)).status_code == 200
+    mine.member.is_active = False
+    mine.member.save(update_fields=["is_active"])
+    assert client.get(url("ticket", mine)).status_code in (403, 404)
+    assert client.post(url("reply", mine), {"body": "Encore moi"}).status_code in (403, 404)
+    assert not mine.messages.filter(body="Encore moi").exists()
