@@ -74,9 +74,9 @@ def portal_ticket_sheets(request, ticket) -> dict | None:
         return None
     # Most tickets have no sheet: one plain query says so; the sheets' visibility (a query
     # on the user's memberships and one on the sheets) is checked only when there are links.
-    links = list(
-        TicketSheetLink.objects.visible_to(user).filter(ticket=ticket).select_related("sheet")
-    )
+    # The page read the ticket through visible_to: its links are in scope without joining
+    # the ticket, organisation and memberships again.
+    links = list(TicketSheetLink.objects.filter(ticket=ticket).select_related("sheet"))
     if not links:
         return None
     readable = set(
