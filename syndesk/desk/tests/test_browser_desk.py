@@ -93,7 +93,7 @@ def test_agent_takes_a_call_creates_answers_and_resolves_a_ticket(
     expect(page.get_by_role("heading", level=1)).to_have_text(
         f"{ticket.reference} — Mandat rejeté par le comptable"
     )
-    expect(page.get_by_text("Appel en cours avec le +33233480100")).to_be_visible()
+    expect(page.get_by_text("Appel en cours avec le 02 33 48 01 00")).to_be_visible()
 
     field(page, "Message").fill("Relancez le bordereau 12 après avoir corrigé l'IBAN.")
     page.get_by_role("button", name="Envoyer").click()

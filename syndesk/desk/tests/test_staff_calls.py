@@ -107,7 +107,7 @@ def test_a_ticket_is_created_from_the_call(signed_in, gisele, subscription, emag
     assert call.ticket == ticket
     assert call.ended_at is None  # the call goes on
     page = text(signed_in.get(response["Location"]))
-    assert "Appel en cours avec le +33233480101" in page
+    assert "Appel en cours avec le 02 33 48 01 01" in page
 
 
 def test_create_and_end_the_call_in_one_go(signed_in, gisele, subscription):

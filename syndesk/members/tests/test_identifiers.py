@@ -92,3 +92,13 @@ def test_malformed_phone_numbers_are_refused():
         except InvalidPhoneNumber:
             continue
         raise AssertionError(bad)
+
+
+def test_the_phone_filter_shows_numbers_as_people_write_them():
+    from django.template import Context, Template
+
+    template = Template("{% load phones %}{{ a|phone }}|{{ b|phone }}|{{ c|phone }}|{{ d|phone }}")
+    rendered = template.render(
+        Context({"a": "+33233778300", "b": "+3225551234", "c": "", "d": "<b>0233</b>"})
+    )
+    assert rendered == "02 33 77 83 00|+32 2 555 12 34||&lt;b&gt;0233&lt;/b&gt;"
