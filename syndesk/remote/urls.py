@@ -5,6 +5,8 @@ from . import portal_views, views
 app_name = "remote"
 # Staff pages, under /gestion/telemaintenance/ (namespace "remote").
 urlpatterns = [
+    path("", views.SessionListView.as_view(), name="list"),
+    path("export.csv", views.SessionListCSVView.as_view(), name="list-csv"),
     path("rapports/", views.ReportView.as_view(), name="reports"),
     path("rapports/csv/", views.ReportCSVView.as_view(), name="reports-csv"),
     path("demander/<str:reference>/", views.RequestSessionView.as_view(), name="request"),

@@ -1,6 +1,7 @@
-"""Remote-maintenance pages. Staff side (/gestion/telemaintenance/): the request from a
-ticket, a session's page with its live panel (htmx polling) and trail, the closing request,
-the PDF proof, the reports. The member portal's pages are in portal_views.py.
+"""Remote-maintenance pages. Staff side (/gestion/telemaintenance/): the list of all
+sessions (filters, CSV), the request from a ticket, a session's page with its live panel
+(htmx polling) and trail, the closing request, the PDF proof, the reports. The member
+portal's pages are in portal_views.py.
 
 Views stay thin: a scoped fetch, a form, one service call, a redirect; a service's refusal
 is shown on the form it came from.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,10 +23,12 @@ from syndesk.core.permissions import StaffPermissionMixin
 from syndesk.core.scoping import get_visible_or_404
 from syndesk.desk.models import Ticket
 
-from . import reports, services
+from . import reports, selectors, services
 from .documents import render_proof, trail_of
 from .forms import ReportForm, RequestForm
 from .models import RemoteSession
+
+PAGE_SIZE = 50
 
 
 def client_ip(request) -> str | None:
@@ -42,6 +46,37 @@ def _live_context(session: RemoteSession) -> dict:
         "poll": max(2, min(services.beat_seconds(), 5)),
         "now": timezone.now(),
     }
+
+
+class SessionListView(StaffPermissionMixin, View):
+    """Every session staff may see, newest first, with filters; htmx refreshes #results."""
+
+    permission_required = "remote.view_remotesession"
+
+    def get(self, request):
+        filterset = selectors.session_list(user=request.user, data=request.GET)
+        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {"filter": filterset, "page": page, "query": query.urlencode()}
+        if request.htmx:
+            return render(request, "remote/staff/list.html#results", context)
+        return render(request, "remote/staff/list.html", context)
+
+
+class SessionListCSVView(StaffPermissionMixin, View):
+    permission_required = "remote.view_remotesession"
+
+    def get(self, request):
+        filterset = selectors.session_list(user=request.user, data=request.GET)
+        if filterset.is_bound and not filterset.is_valid():
+            errors = " ".join(e for errors in filterset.errors.values() for e in errors)
+            return HttpResponse(errors, status=400, content_type="text/plain; charset=utf-8")
+        content = selectors.sessions_csv(filterset.qs.iterator(chunk_size=1000))
+        response = HttpResponse(content.encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        stamp = timezone.localdate().isoformat()
+        response["Content-Disposition"] = f'attachment; filename="telemaintenance-{stamp}.csv"'
+        return response
 
 
 class RequestSessionView(StaffPermissionMixin, View):

@@ -123,3 +123,38 @@ def test_remote_session_with_consent_presence_loss_and_closing_by_the_user(
 
     member_context.close()
     assert member_problems == []
+
+
+def test_the_agent_finds_a_session_in_the_list_of_all_sessions(
+    page: Page, live_server, agent, manager, ticket, open_ticket, tools
+):
+    from .test_staff_list import make_session
+
+    now = timezone.now()
+    refused = make_session(
+        ticket=ticket,
+        tool=tools["TeamViewer"],
+        by=manager,
+        at=now - timedelta(hours=2),
+        status=Status.REFUSED,
+        reason="Installer la mise à jour",
+    )
+    make_session(ticket=open_ticket(), tool=tools["RustDesk"], by=agent, at=now)
+
+    log_in(page, live_server, agent.email)
+    expect(page).to_have_url(f"{live_server.url}/gestion/")
+    page.get_by_role("link", name="Télémaintenance", exact=True).click()
+    expect(page).to_have_url(f"{live_server.url}/gestion/telemaintenance/")
+    expect(page.get_by_role("heading", name="Sessions de télémaintenance")).to_be_visible()
+    results = page.locator("#results")
+    expect(results.locator("tbody tr")).to_have_count(2)
+
+    # Filtering by status refreshes the results in place (htmx) and the address.
+    field(page, "État").select_option(label="Refusée")
+    expect(results.locator("tbody tr")).to_have_count(1)
+    expect(results).to_contain_text("Installer la mise à jour")
+    expect(page).to_have_url(re.compile(r"status=refused"))
+
+    results.locator("tbody tr").first.get_by_role("link").first.click()
+    expect(page).to_have_url(f"{live_server.url}/gestion/telemaintenance/{refused.pk}/")
+    expect(page.get_by_role("heading", name=f"Télémaintenance n° {refused.pk}")).to_be_visible()
