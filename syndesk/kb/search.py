@@ -109,13 +109,29 @@ def vocabulary_words(text: str) -> set[str]:
 _FENCE = re.compile(r"```.*?```", re.DOTALL)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _TAG = re.compile(r"<[^>]+>")
-_MARKUP = "#*_`>|~-"
+_MARKUP = "#*_`>|~"
+_HYPHENS = re.compile("-+")
+
+
+def _hyphen(match: re.Match) -> str:
+    # A single hyphen between two letters or digits is part of the words (i-Parapheur,
+    # Connectez-vous, Saint-Lô); list bullets, rules and "--" are markup.
+    text, start, end = match.string, match.start(), match.end()
+    joins_words = (
+        end - start == 1
+        and start > 0
+        and end < len(text)
+        and text[start - 1].isalnum()
+        and text[end].isalnum()
+    )
+    return "-" if joins_words else " "
 
 
 def plain_text(markdown_source: str) -> str:
     """Markdown source without its markup, for indexing and snippets: code blocks and raw
     HTML tags dropped, links and images replaced by their text, the characters of the
-    markup (# * _ ` > | ~ -) made spaces, every run of spaces one space.
+    markup (# * _ ` > | ~, and hyphens but those joining two words) made spaces, every run
+    of spaces one space.
 
     Each regex runs only when its text can match; the single characters and the spaces
     are handled by str.replace and split/join: the snippets of a search page call this
@@ -129,6 +145,8 @@ def plain_text(markdown_source: str) -> str:
         text = _TAG.sub(" ", text)  # raw HTML tags
     for char in _MARKUP:
         text = text.replace(char, " ")  # str.replace: far faster than a regex or translate
+    if "-" in text:
+        text = _HYPHENS.sub(_hyphen, text)  # a literal search: only the hyphens are looked at
     return " ".join(text.split())
 
 

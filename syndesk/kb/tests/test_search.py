@@ -162,7 +162,9 @@ def _reference_plain_text(source: str) -> str:
     text = re.sub(r"```.*?```", " ", source, flags=re.DOTALL)
     text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
     text = re.sub(r"<[^>]+>", " ", text)
-    text = re.sub(r"[#*_`>|~-]+", " ", text)
+    text = re.sub(r"[#*_`>|~]+", " ", text)
+    # Hyphens too, but a single one between two letters or digits (i-Parapheur).
+    text = re.sub(r"(?<!\w)-+|-+(?!\w)|-{2,}", " ", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -174,6 +176,11 @@ MARKDOWN_BITS = st.sampled_from([*MARKUP, *TEXT])
 @given(st.lists(MARKDOWN_BITS | st.text(max_size=5), max_size=40).map("".join))
 def test_plain_text_drops_the_markup_as_the_regexes_did(source):
     assert plain_text(source) == _reference_plain_text(source)
+
+
+def test_plain_text_keeps_the_hyphens_of_words():
+    source = "## Étapes\n\n- Connectez-vous à i-Parapheur --- puis -- signez\n---\n-5 *x-*"
+    assert plain_text(source) == "Étapes Connectez-vous à i-Parapheur puis signez 5 x"
 
 
 def _reference_matches(token: str, stems: list[str]) -> bool:
