@@ -67,12 +67,14 @@ class SheetFilterForm(forms.Form):
         label=_("Logiciel"),
         queryset=Software.objects.only("pk", "name").order_by("name"),
         required=False,
+        empty_label=_("Tous"),
     )
     mot = forms.ModelChoiceField(
         label=_("Mot-clé"),
         queryset=Tag.objects.all(),
         to_field_name="slug",
         required=False,
+        empty_label=_("Tous"),
     )
 
     def __init__(self, *args, tags=None, **kwargs):
