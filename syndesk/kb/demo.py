@@ -3,14 +3,17 @@ about the software of the catalogue demo. Idempotent (a sheet whose title exists
 alone) and tolerant: a sheet about software missing from the catalogue is still created,
 just without that link. Made through the services, so they are audited and indexed."""
 
+import random
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from syndesk.catalog.models import Software
+from syndesk.desk.models import Outcome, Ticket
 
 from . import services
-from .models import Sheet
+from .models import Sheet, SheetVote, TicketSheetLink
 
 PUBLIC, MEMBERS, STAFF = "public", "members", "staff"
 
@@ -250,4 +253,73 @@ def load_kb_demo() -> dict[str, int]:
         if spec.published:
             services.publish_sheet(sheet=sheet, published_by=None)
         created += 1
-    return {"sheets": created, "software": len(software)}
+    rng = random.Random(2026)  # noqa: S311 - demo data
+    return {
+        "sheets": created,
+        "software": len(software),
+        "resolutions": _link_resolutions(rng),
+        "votes": _vote(rng),
+    }
+
+
+def _readable_by_members():
+    return Sheet.objects.filter(
+        status=Sheet.Status.PUBLISHED, visibility__in=[PUBLIC, MEMBERS]
+    ).prefetch_related("software")
+
+
+def _link_resolutions(rng: random.Random) -> int:
+    """The desk demo resolves about one ticket in eight "by sheet" (desk does not know the
+    sheets): give each of them the sheet that resolved it, one about its software, as
+    resolve_by_sheet would have linked it, so that sheets show how many tickets they
+    resolved. Those about software no sheet covers were solved without one."""
+    by_software: dict[int, list[Sheet]] = {}
+    for sheet in _readable_by_members():
+        for software in sheet.software.all():
+            by_software.setdefault(software.pk, []).append(sheet)
+    tickets = list(
+        Ticket.objects.filter(outcome=Outcome.BY_SHEET)
+        .exclude(sheet_links__resolution=True)
+        .only("pk", "software_id", "assignee_id", "resolved_at")
+        .order_by("pk")
+    )
+    links, unlinked = [], []
+    for ticket in tickets:
+        candidates = by_software.get(ticket.software_id)
+        if not candidates:
+            unlinked.append(ticket.pk)
+        else:
+            links.append(
+                TicketSheetLink(
+                    ticket=ticket,
+                    sheet=rng.choice(candidates),
+                    resolution=True,
+                    linked_by_id=ticket.assignee_id,
+                )
+            )
+    Ticket.objects.filter(pk__in=unlinked).update(outcome=Outcome.SOLVED)
+    TicketSheetLink.objects.bulk_create(links)
+    # linked_at is set on creation (auto_now_add): date each link from its resolution.
+    resolved = {t.pk: t.resolved_at for t in tickets}
+    for link in links:
+        link.linked_at = resolved[link.ticket_id] or link.linked_at
+    TicketSheetLink.objects.bulk_update(links, ["linked_at"])
+    return len(links)
+
+
+def _vote(rng: random.Random) -> int:
+    """The demo's member users said whether a few public sheets helped them."""
+    users = (
+        get_user_model()
+        .objects.filter(email__in=["mairie@saint-hilaire.demo", "informatique@msm-normandie.demo"])
+        .exclude(pk__in=SheetVote.objects.values("user_id"))  # idempotent: voted once
+        .order_by("pk")
+    )
+    sheets = list(_readable_by_members().filter(visibility=PUBLIC).order_by("pk"))
+    votes = [
+        SheetVote(sheet=sheet, user=user, helpful=rng.random() < 0.8)
+        for user in users
+        for sheet in rng.sample(sheets, min(6, len(sheets)))
+    ]
+    SheetVote.objects.bulk_create(votes)
+    return len(votes)
