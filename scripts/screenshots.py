@@ -8,8 +8,8 @@ the staff two-factor requirement):
         .venv/bin/python manage.py runserver 127.0.0.1:8765 --noreload &
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8765
 
-Writes docs/screenshot-home.png, docs/screenshot-members.png and docs/screenshot-portal.png
-(1280x800, French locale) with Debian's Chromium; never downloads a browser.
+Writes docs/screenshot-{home,members,billing,queue,ticket,portal}.png (1280x800, French
+locale) with Debian's Chromium; never downloads a browser.
 """
 
 import argparse
@@ -22,6 +22,8 @@ from playwright.sync_api import Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_PASSWORD = "demo-syndesk-2026"  # noqa: S105 - the public demo password (syndesk.members.demo)
 MANAGER = "responsable@syndesk.demo"
+AGENT = "agent@syndesk.demo"
+FIRST_TICKET = object()  # not a URL: follow the queue's first ticket
 MEMBER_USER = "mairie@saint-hilaire.demo"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
@@ -57,7 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for email, shots in [
                 (None, [("/", "home")]),
-                (MANAGER, [("/gestion/adherents/", "members")]),
+                (
+                    MANAGER,
+                    [
+                        ("/gestion/adherents/", "members"),
+                        ("/gestion/facturation/", "billing"),
+                    ],
+                ),
+                (AGENT, [("/gestion/assistance/?view=open", "queue"), (FIRST_TICKET, "ticket")]),
                 (MEMBER_USER, [("/portail/", "portal")]),
             ]:
                 context = browser.new_context(locale="fr-FR", viewport=VIEWPORT)
@@ -66,7 +75,10 @@ def main(argv: list[str] | None = None) -> int:
                 if email:
                     log_in(page, base_url, email)
                 for url, name in shots:
-                    page.goto(base_url + url)
+                    if url is FIRST_TICKET:  # the queue's first ticket, whatever its number
+                        page.locator("tbody a").first.click()
+                    else:
+                        page.goto(base_url + url)
                     expect(page.get_by_role("heading", level=1)).to_be_visible()
                     shoot(page, args.out / f"screenshot-{name}.png")
                 context.close()
