@@ -108,8 +108,11 @@ def build(user, year: int) -> Report:
 
 
 def to_csv(report: Report) -> str:
+    # As the desk's reports: a byte-order mark and CRLF, so that a spreadsheet opened on a
+    # French desktop reads the accents and the rows.
     out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(columns())
     for row in [*report.months, report.total]:
         writer.writerow(

@@ -203,7 +203,8 @@ def test_reports_count_sessions_refusals_and_abandons(client, manager, opened, a
     assert (report.total.requested, report.total.opened, report.total.closed) == (1, 1, 1)
     assert report.total.total == timedelta(minutes=20)
     csv = client.get(reverse("remote:reports-csv"), {"year": 2026}).content.decode()
-    assert csv.splitlines()[0].startswith("Mois;Demandées")
+    assert csv.startswith("\ufeffMois;Demandées")  # byte-order mark for spreadsheets
+    assert csv.endswith("\r\n")
     assert csv.splitlines()[-1] == "Total;1;1;0;0;1;0;0;20;20"
 
 
