@@ -1,6 +1,7 @@
 """The agents' queue page: tabs, filters, sorting, pagination, SLA badges, bulk assignment,
 and a number of queries that does not depend on the page size."""
 
+import html
 from datetime import timedelta
 from html import unescape
 
@@ -245,3 +246,18 @@ def test_bulk_assignment_is_for_agents_and_managers(client, billing, now_ticket,
     )
     assert response.status_code == 403
     assert Ticket.objects.get(pk=ticket.pk).assignee is None
+
+
+def test_each_row_names_its_agent_read_in_one_query(signed_in, now_ticket, agent, other_agent):
+    mine = services.assign(ticket=now_ticket(), assignee=agent, by=agent)
+    theirs = services.assign(ticket=now_ticket(), assignee=other_agent, by=agent)
+    nobodys = now_ticket()
+    page = html.unescape(signed_in.get(QUEUE, {"view": "open"}).content.decode())
+    rows = {
+        ticket.reference: next(r for r in page.split("<tr") if ticket.reference in r)
+        for ticket in (mine, theirs, nobodys)
+    }
+    assert "Agnes" in rows[mine.reference]
+    assert "Paul" in rows[theirs.reference]
+    assert "personne" in rows[nobodys.reference]
+    assert "Paul" not in rows[mine.reference]
