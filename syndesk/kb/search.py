@@ -259,6 +259,8 @@ class Hit:
     sheet: object
     rank: float
     snippet: SafeString
+    #: The title with the matching words in <mark> (None: shown as it is).
+    title: SafeString | None = None
 
 
 #: Candidates read from the index per search (the page shows at most 50 of them).
@@ -369,12 +371,25 @@ def search_sheets(queryset, query_text: str, *, limit: int = 50) -> list[Hit]:
         ordered = _sqlite_sheets(queryset, stems, limit)
         seen: dict[str, bool] = {}
         return [
-            Hit(s, float(len(ordered) - i), snippet(s, stems, seen=seen))
+            Hit(
+                s,
+                float(len(ordered) - i),
+                snippet(s, stems, seen=seen),
+                marked(s.title, stems, seen=seen),
+            )
             for i, s in enumerate(ordered)
         ]
     ranked = _postgres_ranked(_without_vectors(queryset), query_text, stems, limit)
     seen = {}
-    return [Hit(s, float(getattr(s, "kb_rank", 0.0)), snippet(s, stems, seen=seen)) for s in ranked]
+    return [
+        Hit(
+            s,
+            float(getattr(s, "kb_rank", 0.0)),
+            snippet(s, stems, seen=seen),
+            marked(s.title, stems, seen=seen),
+        )
+        for s in ranked
+    ]
 
 
 def _without_vectors(queryset):
@@ -419,6 +434,18 @@ def snippet(
                 return mark_safe(prefix + " ".join(parts) + suffix)  # escaped above
     text = " ".join((sheet.summary or plain_text(sheet.body)).split()[:width])
     return mark_safe(html_escape(text))  # escaped
+
+
+def marked(text: str, stems: list[str], *, seen: dict[str, bool] | None = None) -> SafeString:
+    """`text` escaped, its words that match the query in <mark> (a hit's title)."""
+    seen = {} if seen is None else seen
+    parts = []
+    for token in text.split():
+        found = seen.get(token)
+        if found is None:
+            found = seen[token] = _matches(token, stems)
+        parts.append(f"<mark>{html_escape(token)}</mark>" if found else html_escape(token))
+    return mark_safe(" ".join(parts))  # escaped above
 
 
 def _matches(token: str, stems: list[str]) -> bool:

@@ -126,8 +126,9 @@ def _draw_hits(hits, *, staff: bool) -> None:
                 url = f"{public_url[0]}{sheet.slug}{public_url[1]}"
             else:  # reverse() would quote it
                 url = reverse("kb-public:detail", args=[sheet.slug])
-        hit.html = mark_safe(  # every text escaped here; the snippet is escaped by kb.search
-            f'<li class="kb-hit card"><h2><a href="{escape(url)}">{escape(sheet.title)}</a></h2>\n'
+        title = conditional_escape(hit.title if hit.title is not None else sheet.title)
+        hit.html = mark_safe(  # every text escaped here; snippet and title by kb.search
+            f'<li class="kb-hit card"><h2><a href="{escape(url)}">{title}</a></h2>\n'
             f'  <p class="muted">{meta}</p>\n\n'
             f'  <p class="kb-snippet">{conditional_escape(hit.snippet)}</p>\n'
             f"  {usage}</li>"

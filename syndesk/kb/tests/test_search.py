@@ -207,3 +207,22 @@ def test_the_snippet_word_test_is_the_stem_prefix_test(token, query_words):
 )
 def test_snippet_word_test_cases(token, query, expected):
     assert _matches(token, [stem(query)]) is expected
+
+
+@given(st.text(max_size=60), st.lists(st.text(min_size=1, max_size=8), min_size=1, max_size=3))
+def test_a_marked_title_is_the_escaped_title_with_marks_only(text, query_words):
+    import html as html_module
+
+    from syndesk.kb.search import marked
+
+    stems = [stem(w) for w in query_words if stem(w)]
+    out = str(marked(text, stems))
+    bare = out.replace("<mark>", "").replace("</mark>", "")
+    assert "<" not in bare and ">" not in bare
+    assert html_module.unescape(bare) == " ".join(text.split())
+
+
+def test_the_matching_words_of_a_title_are_marked(sheet_factory):
+    sheet_factory(title="Sauvegarder <i>les</i> paies", body="")
+    (hit,) = find("sauvegarde")
+    assert str(hit.title) == "<mark>Sauvegarder</mark> &lt;i&gt;les&lt;/i&gt; paies"

@@ -22,7 +22,8 @@ HIT_TEMPLATE = (
     "{% load i18n %}"
     '<li class="kb-hit card"><h2><a href="{% if staff %}{% url \'kb:detail\' hit.sheet.pk %}'
     "{% else %}{% url 'kb-public:detail' hit.sheet.slug %}{% endif %}\">"
-    "{{ hit.sheet.title }}</a></h2>\n"
+    "{% if hit.title is None %}{{ hit.sheet.title }}{% else %}{{ hit.title }}{% endif %}"
+    "</a></h2>\n"
     '  {% include "kb/_sheet_meta.html" with sheet=hit.sheet %}\n'
     '  <p class="kb-snippet">{{ hit.snippet }}</p>\n'
     '  {% if staff %}<p class="muted">{% blocktranslate count counter=hit.sheet.resolved_count'
@@ -36,7 +37,7 @@ def _template_html(hit, *, staff: bool) -> str:
         Prefetch("software", queryset=Software.objects.only("pk", "name")), "tags"
     ).get(pk=hit.sheet.pk)
     sheet.resolved_count = getattr(hit.sheet, "resolved_count", None)
-    view = type("Hit", (), {"sheet": sheet, "snippet": hit.snippet})
+    view = type("Hit", (), {"sheet": sheet, "snippet": hit.snippet, "title": hit.title})
     return Template(HIT_TEMPLATE).render(Context({"hit": view, "staff": staff}))
 
 
