@@ -43,10 +43,12 @@ install: $(STAMP) messages
 messages: $(STAMP)
 	@$(VENV)/bin/pybabel -q compile -d syndesk/locale -D django
 
-# Update the English catalogue from the French source strings (needs GNU gettext).
+# Update the English catalogue from the French source strings (needs GNU gettext), and the
+# French one, which holds only the plural messages (French takes the singular for 0).
 messages-extract: $(STAMP)
 	$(PY) manage.py makemessages -l en --no-location --no-obsolete \
 	  -i ".venv/*" -i "var/*" -i "bench/*" -i "scripts/*"
+	$(PY) scripts/french_plurals.py
 
 lint: install
 	$(VENV)/bin/ruff check .
