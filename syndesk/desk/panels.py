@@ -8,6 +8,7 @@ from django.db.models import Count, Q
 
 from syndesk.core.panels import Panel, register
 
+from . import services
 from .models import OPEN_STATUSES, Status, Ticket
 
 
@@ -29,5 +30,15 @@ def portal_tickets(request, member) -> dict | None:
     return {**counts, "panel_member": member}
 
 
+def staff_dashboard(request, obj) -> dict | None:
+    """On the staff dashboard: what the queues hold for the user (see
+    services.dashboard_counts), for staff who may read tickets."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff or not user.has_perm("desk.view_ticket"):
+        return None
+    return {"desk_counts": services.dashboard_counts(user)}
+
+
 def register_panels() -> None:
     register("portal_member", Panel("desk/portal/_panel.html", portal_tickets, 30))
+    register("staff_home", Panel("desk/_dashboard_panel.html", staff_dashboard, 10))

@@ -44,7 +44,7 @@ from django.core.exceptions import ImproperlyConfigured, PermissionDenied, Valid
 from django.core.files.base import ContentFile
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -1467,6 +1467,36 @@ def queue(
         else:
             qs = qs.filter(subject__icontains=search)
     return qs.for_list().order_by(*(_queue_order(f) for f in QUEUE_ORDERINGS[ordering]))
+
+
+def dashboard_counts(
+    user, *, now: datetime | None = None, calendar=None, targets: dict | None = None
+) -> dict[str, int]:
+    """The desk's figures on the staff dashboard, each the number of rows of the queue tab
+    it links to (the tab's own queryset, never a second definition): "mine", "unassigned",
+    "breaching" and "waiting" for the member (``waiting_member``); plus the inbound mail
+    waiting in the triage list (``emails``, None without ``desk.view_inboundemail``).
+
+    One aggregate over the open tickets, each tab a subquery, and one count of mail; the
+    "breaching" tab reads the SLA targets and the closure days unless they are passed."""
+    now = _now(now)
+
+    def tab(view: str, **filters) -> Q:
+        rows = queue(user, view=view, now=now, calendar=calendar, targets=targets, **filters)
+        return Q(pk__in=rows.values("pk"))
+
+    counts = queue(user, view="open").aggregate(
+        mine=Count("pk", filter=tab("mine")),
+        unassigned=Count("pk", filter=tab("unassigned")),
+        breaching=Count("pk", filter=tab("breaching")),
+        waiting_member=Count("pk", filter=tab("waiting", status=Status.WAITING_MEMBER)),
+    )
+    counts["emails"] = (
+        InboundEmail.objects.filter(status=InboundEmail.Status.PENDING).count()
+        if user.has_perm("desk.view_inboundemail")
+        else None
+    )
+    return counts
 
 
 # Only the due date can be empty; an explicit NULLS LAST on the other (never-null) columns
