@@ -23,7 +23,7 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from syndesk.core.panels import Panel, register
 
-        from . import portal_views, views
+        from . import panels, portal_views, views
 
         register(
             "staff_member_detail",
@@ -35,3 +35,4 @@ class BillingConfig(AppConfig):
                 template="billing/portal/_panel.html", context=portal_views.portal_invoices_panel
             ),
         )
+        register("staff_home", Panel("billing/_dashboard_panel.html", panels.staff_dashboard, 60))

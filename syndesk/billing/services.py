@@ -20,7 +20,8 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Prefetch, Q, Sum
+from django.db.models import Count, DecimalField, F, Max, Prefetch, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -1396,3 +1397,34 @@ def upcoming_invoices(*, today: date, days: int = 60) -> list[PendingPeriod]:
     horizon = today + timedelta(days=days)
     future = pending_periods(as_of=horizon)
     return [p for p in future if p.start > today]
+
+
+# Staff dashboard ------------------------------------------------------------------------------
+
+DUE_SOON_DAYS = 30
+
+
+def dashboard_counts(user, *, today: date, days: int = DUE_SOON_DAYS) -> dict:
+    """The billing figures of the staff dashboard, in one aggregate over the invoices not
+    settled yet (``visible_to(user)``): the drafts to issue (the invoice list's drafts, as
+    its "issue all" button counts them), the overdue invoices (``Invoice.objects.overdue``:
+    the rows of the overdue list) with the amount they still owe, and the open invoices
+    falling due within ``days`` from ``today`` (both included)."""
+    invoices = Invoice.objects.visible_to(user)
+    overdue = Q(pk__in=invoices.overdue(today).values("pk"))
+    due_soon = Q(
+        pk__in=invoices.open()
+        .filter(due_date__gte=today, due_date__lte=today + timedelta(days=days))
+        .values("pk")
+    )
+    return invoices.filter(settled_on__isnull=True).aggregate(
+        drafts=Count("pk", filter=Q(status=Invoice.Status.DRAFT, kind=Invoice.Kind.INVOICE)),
+        overdue=Count("pk", filter=overdue),
+        # What the overdue list totals: the amount still due on each late invoice.
+        overdue_amount=Coalesce(
+            Sum(F("total_incl_vat") - F("amount_paid") - F("amount_credited"), filter=overdue),
+            ZERO,
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        due_soon=Count("pk", filter=due_soon),
+    )
