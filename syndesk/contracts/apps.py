@@ -29,7 +29,7 @@ class ContractsConfig(AppConfig):
     def ready(self) -> None:
         from syndesk.core.panels import Panel, register
 
-        from . import views
+        from . import panels, views
 
         register(
             "staff_member_detail",
@@ -39,3 +39,4 @@ class ContractsConfig(AppConfig):
             "portal_member",
             Panel(template="contracts/_portal_panel.html", context=views.portal_contract_panel),
         )
+        register("staff_home", Panel("contracts/_dashboard_panel.html", panels.staff_dashboard, 50))

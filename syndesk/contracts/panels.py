@@ -1,0 +1,21 @@
+"""Panels this app adds to other apps' pages (see syndesk.core.panels): the contract
+pipeline's figures on the staff dashboard. Registered once from ContractsConfig.ready()."""
+
+from django.utils import timezone
+
+from . import services
+from .views import UPCOMING_DAYS
+
+
+def staff_dashboard(request, obj) -> dict | None:
+    """Requests, quotes, orders and terminations waiting in the pipeline, for staff who may
+    read quotes (see services.dashboard_counts)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff or not user.has_perm("contracts.view_quote"):
+        return None
+    counts = services.dashboard_counts(user, today=timezone.localdate(), days=UPCOMING_DAYS)
+    return {
+        "contracts_counts": counts,
+        "contracts_days": UPCOMING_DAYS,
+        "contracts_expiring_days": services.QUOTE_EXPIRY_WARNING_DAYS,
+    }
