@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -1202,3 +1202,16 @@ def import_inventory_csv(
     except _Rollback:
         report.created = report.updated = 0
     return report
+
+
+# Staff dashboard ---------------------------------------------------------------------------
+
+
+def dashboard_counts(user) -> dict[str, int]:
+    """The declarations of the staff dashboard, as the declaration queue's tabs hold them:
+    those to examine (submitted) and those waiting for the member's details. One aggregate
+    through ``visible_to``."""
+    return Declaration.objects.visible_to(user).aggregate(
+        submitted=Count("pk", filter=Q(status=DeclarationStatus.SUBMITTED)),
+        needs_details=Count("pk", filter=Q(status=DeclarationStatus.NEEDS_DETAILS)),
+    )

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from syndesk.core.panels import Panel, register
 
+from . import services
 from .models import Sheet, TicketSheetLink
 from .suggest import suggest_sheets
 
@@ -88,7 +89,17 @@ def portal_ticket_sheets(request, ticket) -> dict | None:
     return {"links": links} if links else None
 
 
+def staff_dashboard(request, obj) -> dict | None:
+    """On the staff dashboard: the draft sheets, for staff who may read sheets (see
+    services.dashboard_counts)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff or not user.has_perm("kb.view_sheet"):
+        return None
+    return {"kb_counts": services.dashboard_counts(user)}
+
+
 def register_panels() -> None:
+    register("staff_home", Panel("kb/_dashboard_panel.html", staff_dashboard, 40))
     register(
         "ticket_form_suggestions",
         Panel("kb/tickets/_suggestions_box.html", ticket_form_suggestions, 50),

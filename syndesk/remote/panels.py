@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from syndesk.core.panels import Panel, register
 
-from . import services
+from . import selectors, services
 from .models import RemoteSession, Status
 
 
@@ -74,7 +74,17 @@ def portal_member_panel(request, member) -> dict | None:
     return {"remote_pending": pending}
 
 
+def staff_dashboard(request, obj) -> dict | None:
+    """On the staff dashboard: sessions waiting for consent and sessions open now, for
+    staff who may read sessions (see selectors.dashboard_counts)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_staff or not user.has_perm("remote.view_remotesession"):
+        return None
+    return {"remote_counts": selectors.dashboard_counts(user)}
+
+
 def register_panels() -> None:
+    register("staff_home", Panel("remote/_dashboard_panel.html", staff_dashboard, 20))
     register(
         "staff_ticket_detail", Panel("remote/staff/_ticket_panel.html", staff_ticket_panel, 50)
     )

@@ -7,13 +7,14 @@ import csv
 import io
 from collections.abc import Iterable
 
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from syndesk.desk.reports import Cell
 
 from .filters import RemoteSessionFilterSet
-from .models import RemoteSession
+from .models import RemoteSession, Status
 
 # Only what the rows show: the ticket's and member's long texts would widen the join.
 LIST_FIELDS = [
@@ -52,6 +53,16 @@ def session_list(*, user, data) -> RemoteSessionFilterSet:
         .order_by("-requested_at", "-pk")
     )
     return RemoteSessionFilterSet(data or None, queryset=queryset)
+
+
+def dashboard_counts(user) -> dict[str, int]:
+    """The sessions of the staff dashboard: those waiting for the member user's consent and
+    those open now (the list's "status" filter gives the same rows). One aggregate through
+    ``visible_to``."""
+    return RemoteSession.objects.visible_to(user).aggregate(
+        requested=Count("pk", filter=Q(status=Status.REQUESTED)),
+        open=Count("pk", filter=Q(status=Status.OPEN)),
+    )
 
 
 def csv_header() -> list[str]:
