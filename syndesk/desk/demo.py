@@ -30,6 +30,7 @@ desk flags them (so are all of them before the first subscription starts).
 from __future__ import annotations
 
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -43,7 +44,7 @@ from syndesk.catalog.models import Software, SoftwareVersion
 from syndesk.contracts.models import Subscription
 from syndesk.core import roles
 from syndesk.core.calendar import current_calendar
-from syndesk.core.models import NumberSequence
+from syndesk.core.models import AuditEntry, NumberSequence
 from syndesk.members.models import Contact, Member, MemberPhone, Membership
 
 from . import rules, services
@@ -560,6 +561,15 @@ def _email(contact: Contact | None) -> str:
 # --------------------------------------------------------------------------- the last weeks
 
 
+@contextmanager
+def _dated(at: datetime):
+    """The audit entries a scripted step writes carry the step's time, not the time the demo
+    was loaded: the ticket's history then reads as the weeks it plays."""
+    last = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    yield
+    AuditEntry.objects.filter(pk__gt=last).update(created_at=at)
+
+
 def _open_recent(plan: _Plan, number: int, opened_by) -> Ticket:
     return services.open_ticket(
         member=plan.who.member,
@@ -588,7 +598,8 @@ def _play(ctx: _Context, plan: _Plan, number: int, outcome: str) -> Ticket | Non
         else (None if plan.channel == Channel.EMAIL else agent)
     )
     try:
-        ticket = _open_recent(plan, number, opened_by)
+        with _dated(plan.created):
+            ticket = _open_recent(plan, number, opened_by)
     except ValidationError:  # DESK_ENTITLEMENT_POLICY = "refuse" and not entitled
         return None
     if plan.channel == Channel.PHONE:
@@ -607,49 +618,55 @@ def _play(ctx: _Context, plan: _Plan, number: int, outcome: str) -> Ticket | Non
     at = _business_delay(ctx, plan.created, rng.randint(10, 150))
     if at >= ctx.now:
         return ticket
-    ticket = services.assign(ticket=ticket, assignee=agent, by=agent, at=at)
-    waiting = outcome == "waiting_member"
-    services.add_reply(
-        ticket=ticket,
-        body=rng.choice(FIRST_REPLIES),
-        by=agent,
-        wait_for_member=waiting,
-        at=at,
-        notify=False,
-    )
-    services.log_time(
-        ticket=ticket,
-        minutes=rng.choice([10, 15, 20, 30]),
-        by=agent,
-        on=timezone.localtime(at).date(),
-    )
-    if outcome == "waiting_vendor":
-        services.pause_sla(
+    with _dated(at):
+        ticket = services.assign(ticket=ticket, assignee=agent, by=agent, at=at)
+        waiting = outcome == "waiting_member"
+        services.add_reply(
             ticket=ticket,
-            reason="Anomalie transmise à l'éditeur, correctif attendu",
-            status=Status.WAITING_VENDOR,
+            body=rng.choice(FIRST_REPLIES),
             by=agent,
-            at=at + timedelta(minutes=5),
+            wait_for_member=waiting,
+            at=at,
+            notify=False,
         )
+        services.log_time(
+            ticket=ticket,
+            minutes=rng.choice([10, 15, 20, 30]),
+            by=agent,
+            on=timezone.localtime(at).date(),
+        )
+    if outcome == "waiting_vendor":
+        with _dated(at + timedelta(minutes=5)):
+            services.pause_sla(
+                ticket=ticket,
+                reason="Anomalie transmise à l'éditeur, correctif attendu",
+                status=Status.WAITING_VENDOR,
+                by=agent,
+                at=at + timedelta(minutes=5),
+            )
     if outcome in ("resolved", "rated"):
         resolved = _business_delay(ctx, at, rng.randint(30, 600))
         if resolved < ctx.now:
-            ticket = services.resolve(ticket=ticket, by=agent, at=resolved, notify=False)
-            services.add_reply(
-                ticket=ticket, body=rng.choice(SOLUTIONS), by=agent, at=resolved, notify=False
-            )
+            with _dated(resolved):
+                ticket = services.resolve(ticket=ticket, by=agent, at=resolved, notify=False)
+                services.add_reply(
+                    ticket=ticket, body=rng.choice(SOLUTIONS), by=agent, at=resolved, notify=False
+                )
             rater = plan.requester or (plan.who.users[0] if plan.who.users else None)
             if outcome == "rated" and rater is not None:
-                services.rate(
-                    ticket=ticket,
-                    satisfied=True,
-                    comment=rng.choice(COMMENTS),
-                    by=rater,
-                    at=min(resolved + timedelta(hours=3), ctx.now),
-                )
+                rated = min(resolved + timedelta(hours=3), ctx.now)
+                with _dated(rated):
+                    services.rate(
+                        ticket=ticket,
+                        satisfied=True,
+                        comment=rng.choice(COMMENTS),
+                        by=rater,
+                        at=rated,
+                    )
             closing = resolved + timedelta(days=services.DEFAULT_AUTO_CLOSE_DAYS)
             if closing < ctx.now:
-                services.close(ticket=ticket, by=None, at=closing)
+                with _dated(closing):
+                    services.close(ticket=ticket, by=None, at=closing)
     return ticket
 
 

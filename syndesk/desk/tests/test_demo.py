@@ -3,7 +3,7 @@ SLA, some redirected, some rated; the demo secretary sees hers in the portal; a 
 changes nothing; nothing is loaded without members or agents."""
 
 import time
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
@@ -139,3 +139,20 @@ def test_a_second_run_changes_nothing_and_a_fresh_run_gives_the_same_year(demo):
 def test_nothing_is_loaded_without_members_or_agents(db):
     assert load_desk_demo(today=TODAY)["skipped"] == 1
     assert not Ticket.objects.exists()
+
+
+def test_the_history_of_a_played_ticket_reads_as_the_weeks_it_played(demo):
+    from django.contrib.contenttypes.models import ContentType
+
+    from syndesk.core.models import AuditEntry
+
+    recent = Ticket.objects.filter(email_message_id__contains="demo-recent").order_by("pk")
+    kind = ContentType.objects.get_for_model(Ticket)
+    steps = 0
+    for ticket in recent[:40]:
+        entries = AuditEntry.objects.filter(target_type=kind, target_id=str(ticket.pk))
+        assert entries.get(action="desk.ticket.opened").created_at == ticket.created_at
+        for entry in entries:
+            assert ticket.created_at <= entry.created_at < timezone.now() - timedelta(minutes=1)
+            steps += 1
+    assert steps > 80  # opened, assigned, replied, resolved...
