@@ -44,10 +44,18 @@ class InvoiceFilterSet(django_filters.FilterSet):
         method="filter_overdue",
         widget=forms.CheckboxInput,
     )
+    # Set by the dashboard's "falling due within N days" link (not shown in the form).
+    due_within = django_filters.NumberFilter(
+        label=_("À échéance dans les (jours)"),
+        method="filter_due_within",
+        widget=forms.HiddenInput,
+        min_value=0,
+        max_value=366,
+    )
 
     class Meta:
         model = Invoice
-        fields = ["q", "year", "status", "kind", "member", "overdue"]
+        fields = ["q", "year", "status", "kind", "member", "overdue", "due_within"]
 
     def filter_q(self, queryset, name, value):
         for term in value.split():
@@ -69,3 +77,6 @@ class InvoiceFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.overdue(timezone.localdate())
+
+    def filter_due_within(self, queryset, name, value):
+        return queryset.falling_due(timezone.localdate(), int(value))

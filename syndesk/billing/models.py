@@ -12,6 +12,7 @@ Points of law (DOMAIN.md §1) that shape these models:
 * the paid status comes from the accountant (manual entry or import), never from the member.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -68,6 +69,10 @@ class InvoiceQuerySet(MemberScopedQuerySet):
 
     def overdue(self, as_of):
         return self.open().filter(due_date__lt=as_of)
+
+    def falling_due(self, as_of, days: int):
+        """Open invoices due from `as_of` to `days` days later, both included."""
+        return self.open().filter(due_date__gte=as_of, due_date__lte=as_of + timedelta(days=days))
 
 
 def invoice_pdf_path(instance, filename: str) -> str:

@@ -1412,11 +1412,7 @@ def dashboard_counts(user, *, today: date, days: int = DUE_SOON_DAYS) -> dict:
     falling due within ``days`` from ``today`` (both included)."""
     invoices = Invoice.objects.visible_to(user)
     overdue = Q(pk__in=invoices.overdue(today).values("pk"))
-    due_soon = Q(
-        pk__in=invoices.open()
-        .filter(due_date__gte=today, due_date__lte=today + timedelta(days=days))
-        .values("pk")
-    )
+    due_soon = Q(pk__in=invoices.falling_due(today, days).values("pk"))
     return invoices.filter(settled_on__isnull=True).aggregate(
         drafts=Count("pk", filter=Q(status=Invoice.Status.DRAFT, kind=Invoice.Kind.INVOICE)),
         overdue=Count("pk", filter=overdue),

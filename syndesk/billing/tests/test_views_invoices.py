@@ -1,7 +1,7 @@
 """The staff invoice list and invoice page: filters, issuing (and its refusals), references,
 receipt, mandate payments, credit notes, reminders, downloads, permissions and isolation."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -59,6 +59,20 @@ def test_the_list_shows_invoices_and_filters_them(client, billing, subscription,
         assert other.number not in overdue
         drafts = text(client.get(url("list"), {"status": "draft"}))
         assert mine.number not in drafts
+
+
+def test_the_list_shows_the_invoices_falling_due_within_some_days(client, billing, subscription):
+    mine = issued_for(subscription, billing)
+    client.force_login(billing)
+    due = mine.due_date
+    with frozen_today(due - timedelta(days=10)):
+        assert mine.number in text(client.get(url("list"), {"due_within": "10"}))
+        assert mine.number not in text(client.get(url("list"), {"due_within": "9"}))
+        # Not a number of days (a hand-edited link): the filter is dropped, the list shown.
+        for junk in ("abc", "-1", "400", "1e9"):
+            response = client.get(url("list"), {"due_within": junk})
+            assert response.status_code == 200
+            assert mine.number in text(response)
 
 
 def test_the_list_answers_htmx_with_the_results_only(client, billing, subscription):

@@ -298,6 +298,9 @@ def test_the_billing_panel_counts_drafts_overdue_and_due_soon(client, manager, i
     assert overdue.request["PATH_INFO"] == reverse("billing:overdue")
     assert listed(overdue) == {invoices["late"].pk}
     assert overdue.context["total_due"] == Decimal("850.00")
+    due_soon = client.get(link(response, "1 facture à échéance"))
+    assert due_soon.request["PATH_INFO"] == reverse("billing:list")
+    assert listed(due_soon) == {invoices["soon"].pk}
 
 
 def test_the_overdue_figure_follows_the_overdue_list_after_a_payment(
