@@ -68,11 +68,21 @@ class InvoiceQuerySet(MemberScopedQuerySet):
         return self.issued().invoices().filter(settled_on__isnull=True)
 
     def overdue(self, as_of):
-        return self.open().filter(due_date__lt=as_of)
+        return self.open().filter(overdue_q(as_of))
 
     def falling_due(self, as_of, days: int):
         """Open invoices due from `as_of` to `days` days later, both included."""
-        return self.open().filter(due_date__gte=as_of, due_date__lte=as_of + timedelta(days=days))
+        return self.open().filter(falling_due_q(as_of, days))
+
+
+def overdue_q(as_of) -> models.Q:
+    """Among open invoices: past their due date."""
+    return models.Q(due_date__lt=as_of)
+
+
+def falling_due_q(as_of, days: int) -> models.Q:
+    """Among open invoices: due from `as_of` to `days` days later, both included."""
+    return models.Q(due_date__gte=as_of, due_date__lte=as_of + timedelta(days=days))
 
 
 def invoice_pdf_path(instance, filename: str) -> str:
@@ -238,6 +248,13 @@ class Invoice(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "kind", "due_date"], name="invoice_due_idx"),
+            # The open invoices (InvoiceQuerySet.open) by due date: the overdue list and the
+            # dashboard read these few rows, not every issued invoice of every year.
+            models.Index(
+                fields=["due_date"],
+                condition=models.Q(status="issued", kind="invoice", settled_on__isnull=True),
+                name="invoice_open_due_idx",
+            ),
             models.Index(fields=["member", "year"], name="invoice_member_year_idx"),
         ]
 

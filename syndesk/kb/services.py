@@ -445,8 +445,7 @@ def vote_sheet(*, sheet: Sheet, user, helpful: bool) -> SheetVote:
 
 def dashboard_counts(user) -> dict[str, int]:
     """The sheets of the staff dashboard: the drafts (not published), as the staff list's
-    "Brouillon" state lists them. One aggregate over the sheets ``user`` may read: through
-    ``readable_by``, since ``visible_to`` keeps the published sheets only."""
-    return Sheet.objects.readable_by(user).aggregate(
-        drafts=Count("pk", filter=Q(status=Sheet.Status.DRAFT))
-    )
+    "Brouillon" state lists them. One count over the sheets ``user`` may read: through
+    ``readable_by``, since ``visible_to`` keeps the published sheets only (a partial
+    index holds the drafts)."""
+    return {"drafts": Sheet.objects.readable_by(user).filter(status=Sheet.Status.DRAFT).count()}
