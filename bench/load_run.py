@@ -280,6 +280,7 @@ def main() -> None:
         feed = "/flux/actualites.rss"
         private = f"/flux/prive/{targets['token']}.rss"
         pages = [
+            ("staff dashboard", ["/gestion/"], agent, 200, 50),
             ("agent queue (default tab)", ["/gestion/assistance/"], agent, 200, 50),
             ("agent queue: all open", ["/gestion/assistance/?view=open"], agent, 200, 50),
             (
