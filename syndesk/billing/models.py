@@ -250,8 +250,8 @@ class Invoice(models.Model):
             models.Index(fields=["status", "kind", "due_date"], name="invoice_due_idx"),
             # The open invoices (InvoiceQuerySet.open: not settled) by due date: the overdue
             # list and the dashboard read these few rows, not every issued invoice of every
-            # year. Not a partial index: SQLite uses one only for literal values, and the
-            # ORM binds its parameters.
+            # year. Not a partial index: SQLite's planner kept (status, kind, due_date) and
+            # read every issued invoice.
             models.Index(
                 fields=["settled_on", "status", "kind", "due_date"], name="invoice_open_idx"
             ),
