@@ -8,7 +8,7 @@ the staff two-factor requirement):
         .venv/bin/python manage.py runserver 127.0.0.1:8765 --noreload &
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8765
 
-Writes docs/screenshot-{home,members,billing,queue,ticket,portal}.png (1280x800, French
+Writes docs/screenshot-{home,dashboard,members,billing,queue,ticket,portal}.png (1280x800, French
 locale) with Debian's Chromium; never downloads a browser.
 """
 
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
                 (
                     MANAGER,
                     [
-                        ("/gestion/adherents/", "members"),
+                        ("/gestion/", "dashboard"),
+                    ("/gestion/adherents/", "members"),
                         ("/gestion/facturation/", "billing"),
                     ],
                 ),
