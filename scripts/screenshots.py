@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
                     MANAGER,
                     [
                         ("/gestion/", "dashboard"),
-                    ("/gestion/adherents/", "members"),
+                        ("/gestion/adherents/", "members"),
                         ("/gestion/facturation/", "billing"),
                     ],
                 ),
