@@ -35,4 +35,12 @@ class BillingConfig(AppConfig):
                 template="billing/portal/_panel.html", context=portal_views.portal_invoices_panel
             ),
         )
-        register("staff_home", Panel("billing/_dashboard_panel.html", panels.staff_dashboard, 60))
+        register(
+            "staff_home",
+            Panel(
+                "billing/_dashboard_panel.html",
+                panels.staff_dashboard,
+                60,
+                staff_permission="billing.view_invoice",
+            ),
+        )

@@ -39,4 +39,12 @@ class ContractsConfig(AppConfig):
             "portal_member",
             Panel(template="contracts/_portal_panel.html", context=views.portal_contract_panel),
         )
-        register("staff_home", Panel("contracts/_dashboard_panel.html", panels.staff_dashboard, 50))
+        register(
+            "staff_home",
+            Panel(
+                "contracts/_dashboard_panel.html",
+                panels.staff_dashboard,
+                50,
+                staff_permission="contracts.view_quote",
+            ),
+        )

@@ -14,6 +14,14 @@ class Panel:
     template: str
     context: Callable[..., dict]  # (request, obj) -> template context; falsy to skip
     order: int = 100
+    #: A back-office panel: shown only to staff holding this permission (checked before
+    #: `context` is called).
+    staff_permission: str = ""
+
+    def shown_to(self, user) -> bool:
+        if not self.staff_permission:
+            return True
+        return user is not None and user.is_staff and user.has_perm(self.staff_permission)
 
 
 _REGISTRY: dict[str, list[Panel]] = {}

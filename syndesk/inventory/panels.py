@@ -68,14 +68,19 @@ def portal_member(request, member) -> dict | None:
 def staff_dashboard(request, obj) -> dict | None:
     """On the staff dashboard: the declarations waiting in the queue, for staff who may
     open it (see services.dashboard_counts)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_staff or not user.has_perm("inventory.view_declaration"):
-        return None
-    return {"inventory_counts": services.dashboard_counts(user)}
+    return {"inventory_counts": services.dashboard_counts(request.user)}
 
 
 def register_panels() -> None:
-    register("staff_home", Panel("inventory/_dashboard_panel.html", staff_dashboard, 30))
+    register(
+        "staff_home",
+        Panel(
+            "inventory/_dashboard_panel.html",
+            staff_dashboard,
+            30,
+            staff_permission="inventory.view_declaration",
+        ),
+    )
     register("staff_member_detail", Panel("inventory/panels/staff_member.html", staff_member, 80))
     register("desk_call_member", Panel("inventory/panels/call_screen.html", call_screen, 10))
     register("portal_member", Panel("inventory/panels/portal_member.html", portal_member, 40))

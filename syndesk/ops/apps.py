@@ -18,4 +18,7 @@ class OpsConfig(AppConfig):
         from .taskqueue import retry_after_failure
 
         task_finished.connect(retry_after_failure, dispatch_uid="ops.retry_after_failure")
-        register("staff_home", Panel("ops/_tasks_panel.html", tasks_panel, 90))
+        register(
+            "staff_home",
+            Panel("ops/_tasks_panel.html", tasks_panel, 90, staff_permission="ops.manage_tasks"),
+        )

@@ -11,9 +11,7 @@ from .models import RemoteSession, Status
 
 
 def staff_ticket_panel(request, ticket) -> dict | None:
-    user = getattr(request, "user", None)
-    if user is None or not user.is_staff or not user.has_perm("remote.view_remotesession"):
-        return None
+    user = request.user
     visible = RemoteSession.objects.visible_to(user).filter(ticket=ticket)
     # Most tickets have no session: a plain query on the ticket's index says so; the join of
     # five tables, whose planning alone took 0.6 ms on PostgreSQL, only when there are some.
@@ -77,16 +75,27 @@ def portal_member_panel(request, member) -> dict | None:
 def staff_dashboard(request, obj) -> dict | None:
     """On the staff dashboard: sessions waiting for consent and sessions open now, for
     staff who may read sessions (see selectors.dashboard_counts)."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_staff or not user.has_perm("remote.view_remotesession"):
-        return None
-    return {"remote_counts": selectors.dashboard_counts(user)}
+    return {"remote_counts": selectors.dashboard_counts(request.user)}
 
 
 def register_panels() -> None:
-    register("staff_home", Panel("remote/_dashboard_panel.html", staff_dashboard, 20))
     register(
-        "staff_ticket_detail", Panel("remote/staff/_ticket_panel.html", staff_ticket_panel, 50)
+        "staff_home",
+        Panel(
+            "remote/_dashboard_panel.html",
+            staff_dashboard,
+            20,
+            staff_permission="remote.view_remotesession",
+        ),
+    )
+    register(
+        "staff_ticket_detail",
+        Panel(
+            "remote/staff/_ticket_panel.html",
+            staff_ticket_panel,
+            50,
+            staff_permission="remote.view_remotesession",
+        ),
     )
     register(
         "portal_ticket_detail", Panel("remote/portal/_ticket_panel.html", portal_ticket_panel, 50)

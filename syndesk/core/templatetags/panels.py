@@ -19,8 +19,11 @@ def render_panels(context, slot: str, obj):
     processed = None
     if context.template is not None and hasattr(context, "_processors_index"):
         processed = context.dicts[context._processors_index]
+    user = getattr(request, "user", None)
     html = []
     for panel in panels_for(slot):
+        if not panel.shown_to(user):
+            continue
         extra = panel.context(request, obj)
         if not extra:
             continue

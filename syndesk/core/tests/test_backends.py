@@ -68,3 +68,14 @@ def test_a_removed_role_is_refused_at_the_next_request(client, agent):
     assert client.get(reverse("desk:queue")).status_code == 200
     agent.groups.clear()
     assert client.get(reverse("desk:queue")).status_code == 403
+
+
+def test_a_staff_panel_is_shown_only_to_staff_with_its_permission(agent, billing, alice):
+    from syndesk.core.panels import Panel
+
+    panel = Panel("x.html", lambda request, obj: {}, staff_permission="desk.change_ticket")
+    assert panel.shown_to(agent)
+    assert not panel.shown_to(billing)  # staff, without the permission
+    assert not panel.shown_to(alice)  # a member user
+    assert not panel.shown_to(None)
+    assert Panel("x.html", lambda request, obj: {}).shown_to(alice)
