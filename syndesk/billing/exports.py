@@ -9,7 +9,6 @@ negative amounts so that a sum over a file gives what is owed.
 
 from __future__ import annotations
 
-import csv
 import io
 import zipfile
 from collections.abc import Iterable
@@ -17,6 +16,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+
+from syndesk.core.spreadsheet import french_csv
 
 from .models import Invoice
 
@@ -149,18 +150,11 @@ def _issued(invoices: Iterable[Invoice]) -> list[Invoice]:
 
 def invoices_csv(invoices: Iterable[Invoice], *, lines: bool = False) -> str:
     """Invoices (or, with `lines`, their lines) as CSV with ';' separators."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     issued = _issued(invoices)
     if lines:
-        writer.writerow(line_header())
-        for invoice in issued:
-            writer.writerows([[_cell(v) for v in row] for row in line_rows(invoice)])
-    else:
-        writer.writerow(invoice_header())
-        for invoice in issued:
-            writer.writerow([_cell(v) for v in invoice_row(invoice)])
-    return buffer.getvalue()
+        rows = ([_cell(v) for v in row] for invoice in issued for row in line_rows(invoice))
+        return french_csv(line_header(), rows)
+    return french_csv(invoice_header(), ([_cell(v) for v in invoice_row(i)] for i in issued))
 
 
 def invoices_xlsx(invoices: Iterable[Invoice]) -> bytes:

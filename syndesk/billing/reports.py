@@ -14,8 +14,6 @@ scripts), a ``<title>`` and a ``<desc>``; the table under each chart is its text
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,8 @@ from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractMonth
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+
+from syndesk.core.spreadsheet import french_csv, neutralised
 
 from . import services
 from .models import ZERO, Invoice
@@ -298,30 +298,27 @@ def dashboard(user, *, year: int, today: date) -> Dashboard:
 def _cell(value) -> str:
     if isinstance(value, Decimal):
         return f"{value:.2f}".replace(".", ",")
-    text = str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralised(str(value))
 
 
 def dashboard_csv(board: Dashboard) -> str:
     """By member, then the total: what French spreadsheet software opens directly (";",
     decimal comma, CRLF; the caller adds the byte-order mark)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(
-        [
-            _("Adhérent"),
-            _("Facturé TTC"),
-            _("Avoirs"),
-            _("Payé"),
-            _("Reste dû"),
-            _("Dont en retard"),
-        ]
-    )
-    for row in [*board.members, board.total]:
-        writer.writerow(
+    header = [
+        _("Adhérent"),
+        _("Facturé TTC"),
+        _("Avoirs"),
+        _("Payé"),
+        _("Reste dû"),
+        _("Dont en retard"),
+    ]
+    return french_csv(
+        header,
+        (
             [
                 _cell(v)
                 for v in (row.label, row.invoiced, row.credited, row.paid, row.due, row.overdue)
             ]
-        )
-    return out.getvalue()
+            for row in [*board.members, board.total]
+        ),
+    )

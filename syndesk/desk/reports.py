@@ -24,8 +24,6 @@ and the table that follows each chart is its text alternative.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -40,6 +38,8 @@ from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from syndesk.core.spreadsheet import BOM, french_csv, neutralised
 
 from .models import Category, Exclusion, Outcome, Priority, Satisfaction, Ticket, TimeEntry
 
@@ -192,8 +192,7 @@ class Cell:
         if self.value is None:
             return ""
         if self.kind == "text":
-            text = str(self.value)
-            return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+            return neutralised(str(self.value))
         if self.kind == "int":
             return str(self.value)
         return f"{self.value:.1f}".replace(".", ",")
@@ -990,12 +989,7 @@ def summary(user, period: Period, *, now: datetime | None = None) -> Summary:
 
 def to_csv(report: Report) -> str:
     """The report as a French CSV file (see the module docstring)."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow([c.label for c in report.columns])
-    for row in report.rows:
-        writer.writerow([cell.csv for cell in row])
+    rows = [[cell.csv for cell in row] for row in report.rows]
     if report.totals:
-        writer.writerow([cell.csv for cell in report.totals])
-    return buffer.getvalue()
+        rows.append([cell.csv for cell in report.totals])
+    return BOM + french_csv([c.label for c in report.columns], rows)

@@ -4,8 +4,6 @@ durations. One aggregate query whatever the number of sessions."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -14,6 +12,8 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext as _
+
+from syndesk.core.spreadsheet import BOM, french_csv
 
 from . import rules
 from .models import RemoteSession, Status
@@ -108,25 +108,20 @@ def build(user, year: int) -> Report:
 
 
 def to_csv(report: Report) -> str:
-    # As the desk's reports: a byte-order mark and CRLF, so that a spreadsheet opened on a
-    # French desktop reads the accents and the rows.
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns())
-    for row in [*report.months, report.total]:
-        writer.writerow(
-            [
-                row.label,
-                row.requested,
-                row.opened,
-                row.refused,
-                row.expired,
-                row.closed,
-                row.abandoned,
-                row.presence_lost,
-                int(row.total.total_seconds() // 60) if row.finished else "",
-                int(row.average.total_seconds() // 60) if row.average is not None else "",
-            ]
-        )
-    return out.getvalue()
+    # As the desk's reports: a finished file, byte-order mark included.
+    rows = (
+        [
+            row.label,
+            row.requested,
+            row.opened,
+            row.refused,
+            row.expired,
+            row.closed,
+            row.abandoned,
+            row.presence_lost,
+            int(row.total.total_seconds() // 60) if row.finished else "",
+            int(row.average.total_seconds() // 60) if row.average is not None else "",
+        ]
+        for row in [*report.months, report.total]
+    )
+    return BOM + french_csv(columns(), rows)

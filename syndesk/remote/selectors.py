@@ -3,15 +3,13 @@ queryset (scoped by ``visible_to``) and its CSV export. Writes are in services.p
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterable
 
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from syndesk.desk.reports import Cell
+from syndesk.core.spreadsheet import french_csv, neutralised
 
 from .filters import RemoteSessionFilterSet
 from .models import RemoteSession, Status
@@ -90,8 +88,7 @@ def _when(value) -> str:
 
 
 def _text(value: str) -> str:
-    # The desk's CSV cell: a leading = + - @ gets an apostrophe (formula injection).
-    return Cell(value, "text").csv
+    return neutralised(value or "")
 
 
 def csv_row(session: RemoteSession) -> list:
@@ -117,11 +114,6 @@ def csv_row(session: RemoteSession) -> list:
 
 
 def sessions_csv(sessions: Iterable[RemoteSession]) -> str:
-    """French spreadsheet CSV (as the desk's and billing's): ';' separators, CRLF; the
-    caller encodes it with a byte-order mark (``utf-8-sig``)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
-    writer.writerow(csv_header())
-    for session in sessions:
-        writer.writerow(csv_row(session))
-    return buffer.getvalue()
+    """French spreadsheet CSV (syndesk.core.spreadsheet); the caller encodes it with a
+    byte-order mark (``utf-8-sig``)."""
+    return french_csv(csv_header(), (csv_row(session) for session in sessions))
