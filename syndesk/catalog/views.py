@@ -4,7 +4,6 @@ their role allows; the public sees the grids of enforceable deliberations only."
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Subquery
 from django.db.models.functions import Lower
 from django.http import FileResponse, Http404
@@ -17,6 +16,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 
 from syndesk.core.audit import history_of
+from syndesk.core.listing import filtered_page
 from syndesk.core.money import cents, vat_amount
 from syndesk.core.permissions import StaffPermissionMixin
 
@@ -39,13 +39,6 @@ PAGE_SIZE = 25
 
 def _today():
     return timezone.localdate()
-
-
-def _list_context(request, filterset, page_size=PAGE_SIZE) -> dict:
-    page = Paginator(filterset.qs, page_size).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return {"filter": filterset, "page": page, "query": query.urlencode()}
 
 
 def _grids_prefetch(queryset=None) -> Prefetch:
@@ -71,7 +64,9 @@ class SoftwareListView(StaffPermissionMixin, View):
             version_count=Count("versions", distinct=True),
             latest_version=Subquery(latest.values("number")[:1]),
         ).order_by(Lower("name"), "pk")
-        context = _list_context(request, SoftwareFilterSet(request.GET, queryset=queryset))
+        context = filtered_page(
+            request, SoftwareFilterSet(request.GET, queryset=queryset), PAGE_SIZE
+        )
         if request.htmx:
             return render(request, "catalog/software_list.html#results", context)
         return render(request, "catalog/software_list.html", context)
@@ -179,7 +174,7 @@ class OfferListView(StaffPermissionMixin, View):
 
     def get(self, request):
         queryset = Offer.objects.select_related("software").prefetch_related(_grids_prefetch())
-        context = _list_context(request, OfferFilterSet(request.GET, queryset=queryset), 50)
+        context = filtered_page(request, OfferFilterSet(request.GET, queryset=queryset), 50)
         today = _today()
         context["rows"] = [
             (offer, services.tariff_timeline(offer.grids.all(), on=today))
@@ -266,7 +261,9 @@ class DeliberationListView(StaffPermissionMixin, View):
 
     def get(self, request):
         queryset = Deliberation.objects.annotate(grid_count=Count("grids")).order_by("-date", "-pk")
-        context = _list_context(request, DeliberationFilterSet(request.GET, queryset=queryset))
+        context = filtered_page(
+            request, DeliberationFilterSet(request.GET, queryset=queryset), PAGE_SIZE
+        )
         context["today"] = _today()
         if request.htmx:
             return render(request, "catalog/deliberation_list.html#results", context)

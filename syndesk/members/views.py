@@ -1,11 +1,11 @@
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views import View
 
 from syndesk.core.audit import history_of
+from syndesk.core.listing import filtered_page
 from syndesk.core.permissions import MemberUserMixin, StaffPermissionMixin
 from syndesk.core.scoping import get_visible_or_404
 
@@ -24,10 +24,7 @@ class MemberListView(StaffPermissionMixin, View):
     def get(self, request):
         queryset = Member.objects.visible_to(request.user).select_related("parent")
         filterset = MemberFilterSet(request.GET, queryset=queryset)
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        context = {"filter": filterset, "page": page, "query": query.urlencode()}
+        context = filtered_page(request, filterset, PAGE_SIZE)
         if request.htmx:
             return render(request, "members/member_list.html#results", context)
         return render(request, "members/member_list.html", context)

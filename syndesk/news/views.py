@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from syndesk.catalog.models import Software
 from syndesk.core.audit import history_of
 from syndesk.core.forms import apply_service_error
+from syndesk.core.listing import filtered_page
 from syndesk.core.models import ClosureDay
 from syndesk.core.permissions import MemberUserMixin, StaffPermissionMixin
 from syndesk.core.scoping import get_visible_or_404
@@ -65,13 +66,8 @@ class NoticeListView(StaffPermissionMixin, View):
             "status", "-published_at", "-created_at", "-pk"
         )
         filterset = NoticeFilterSet(request.GET, queryset=queryset)
-        page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
         context = {
-            "filter": filterset,
-            "page": page,
-            "query": query.urlencode(),
+            **filtered_page(request, filterset, 25),
             "version_form": VersionNoticeForm(),
             "closure_form": ClosureNoticeForm(),
         }

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from syndesk.core.forms import apply_service_error
+from syndesk.core.listing import filtered_page
 from syndesk.core.permissions import StaffPermissionMixin
 from syndesk.core.scoping import get_visible_or_404
 from syndesk.desk.models import Ticket
@@ -55,10 +55,7 @@ class SessionListView(StaffPermissionMixin, View):
 
     def get(self, request):
         filterset = selectors.session_list(user=request.user, data=request.GET)
-        page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-        query = request.GET.copy()
-        query.pop("page", None)
-        context = {"filter": filterset, "page": page, "query": query.urlencode()}
+        context = filtered_page(request, filterset, PAGE_SIZE)
         if request.htmx:
             return render(request, "remote/staff/list.html#results", context)
         return render(request, "remote/staff/list.html", context)
