@@ -1482,8 +1482,6 @@ def dashboard_counts(
     closure days unless they are passed. One aggregate with each tab as a subquery took
     6-8 ms at 1M tickets."""
     now = _now(now)
-    calendar = calendar or current_calendar()
-    targets = targets if targets is not None else SLATarget.objects.as_map()
     tabs = {
         "mine": {"view": "mine"},
         "unassigned": {"view": "unassigned"},

@@ -406,13 +406,6 @@ def snippet(
     `seen` (token -> matches) may be shared by the snippets of one search: the same
     words come back from sheet to sheet."""
     seen = {} if seen is None else seen
-
-    def matches(token: str) -> bool:
-        found = seen.get(token)
-        if found is None:
-            found = seen[token] = _matches(token, stems)
-        return found
-
     get = seen.get
     for source in (sheet.summary, None):
         # The body's plain text only when the summary has no match (regexes over the body).
@@ -424,28 +417,28 @@ def snippet(
                 found = seen[token] = _matches(token, stems)
             if found:
                 start = max(0, index - width // 3)
-                window = tokens[start : start + width]
-                parts = [
-                    f"<mark>{html_escape(t)}</mark>" if matches(t) else html_escape(t)
-                    for t in window
-                ]
+                window = _marked_tokens(tokens[start : start + width], stems, seen)
                 prefix = "… " if start > 0 else ""
                 suffix = " …" if start + width < len(tokens) else ""
-                return mark_safe(prefix + " ".join(parts) + suffix)  # escaped above
+                return mark_safe(prefix + window + suffix)  # escaped by _marked_tokens
     text = " ".join((sheet.summary or plain_text(sheet.body)).split()[:width])
     return mark_safe(html_escape(text))  # escaped
 
 
 def marked(text: str, stems: list[str], *, seen: dict[str, bool] | None = None) -> SafeString:
     """`text` escaped, its words that match the query in <mark> (a hit's title)."""
-    seen = {} if seen is None else seen
+    return mark_safe(_marked_tokens(text.split(), stems, {} if seen is None else seen))
+
+
+def _marked_tokens(tokens: list[str], stems: list[str], seen: dict[str, bool]) -> str:
+    """The tokens escaped and joined by spaces, those matching the query in <mark>."""
     parts = []
-    for token in text.split():
+    for token in tokens:
         found = seen.get(token)
         if found is None:
             found = seen[token] = _matches(token, stems)
         parts.append(f"<mark>{html_escape(token)}</mark>" if found else html_escape(token))
-    return mark_safe(" ".join(parts))  # escaped above
+    return " ".join(parts)
 
 
 def _matches(token: str, stems: list[str]) -> bool:
